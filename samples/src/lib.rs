@@ -1,0 +1,2 @@
+//! rdpsleuth-samples (see docs/DESIGN.md for its role).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! rdpsleuth-timelines (see docs/DESIGN.md for its role).
+#![forbid(unsafe_code)]
