@@ -1,2 +1,10 @@
-//! rdpsleuth-timelines (see docs/DESIGN.md for its role).
+//! rdpsleuth-timelines: turns the catalogued events of many hosts into one timeline per RDP
+//! connection attempt — host identity, client attempts and host connections grouped by their
+//! ActivityIDs, linked across machines with estimated clock offsets, with the host-state and
+//! network evidence of their time window — and exports the timelines (CSV, JSONL, Parquet).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod model;
+
+pub use model::*;
