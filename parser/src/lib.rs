@@ -19,6 +19,7 @@ pub mod discover;
 pub mod event;
 pub mod evtx;
 pub mod firewall_log;
+mod flatten;
 pub mod ingest;
 pub mod input;
 pub mod json;
