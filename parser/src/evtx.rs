@@ -1,1 +1,795 @@
-//! (module under construction: see lib.rs for its role)
+//! EVTX reader: keeps the catalogued records of a Windows binary event log, rendering only
+//! those the catalog can want.
+//!
+//! Chunks come from the `evtx` crate in record order ([`EvtxParser::chunks`]: oldest chunk
+//! first, wrapped logs unrolled, empty chunks skipped) and are parsed in batches on the rayon
+//! pool the reader runs in, results merged in chunk order, so the output is the same whatever the
+//! thread count. (The crate's own `serialized_records` pipeline is not used: its closure must be
+//! `'static`, so it cannot borrow the caller's catalog, and it blocks the calling thread on a
+//! channel while it spawns onto that thread's rayon pool, which stalls when several files are
+//! read at once inside one pool.)
+//!
+//! Relevance is decided before rendering. On records Windows writes, the first template
+//! instance holds the `System` substitutions in a fixed layout ([`SYSTEM_LAYOUT`]; index 3 is
+//! the event id), while provider, channel and computer are literals of the template. So the
+//! reader renders one record per template of each chunk, learns those literals, and from then on
+//! reads the event id slot of each record and asks the catalog; only candidates are rendered (to
+//! XML, parsed by [`crate::xml::parse_event`], the one normaliser shared with XML exports).
+//! Records whose substitutions do not look like that layout, or whose template's literals might
+//! be substitutions, are all rendered. Every record read feeds the channel span of its report,
+//! from its header time; failed chunks and records become located errors and the rest is read.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+use evtx::binxml::BinXmlTemplateValues;
+use evtx::binxml::value_variant::BinXmlValue;
+use evtx::err::EvtxError;
+use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
+use rayon::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::event::{Event, Locator, SourceRef, Timestamp};
+use crate::input::{
+    ChannelSpan, InputError, InputReport, MAX_ERRORS_PER_INPUT, Source, SourceData,
+};
+use crate::reader::{ReadOptions, ReadOutcome};
+use crate::record::{Normalised, RawRecord};
+
+/// Size of the EVTX file header.
+pub const FILE_HEADER_SIZE: u64 = 4096;
+/// Size of an EVTX chunk.
+pub const CHUNK_SIZE: u64 = 65536;
+/// Chunks parsed per batch and worker thread.
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// Which records the reader renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Only the records the catalog can want (the template shortcut). The normal mode.
+    Catalog,
+    /// Every record, then the catalog: the reference the shortcut is checked against, and the
+    /// baseline of the benchmarks.
+    Everything,
+}
+
+/// A kind of substitution value, as the `System` layout table names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// No value.
+    Null,
+    /// `UInt8`.
+    U8,
+    /// `UInt16`.
+    U16,
+    /// `UInt32`.
+    U32,
+    /// `UInt64`.
+    U64,
+    /// `HexInt64`.
+    Hex64,
+    /// `FileTime`.
+    FileTime,
+    /// `Guid`.
+    Guid,
+    /// `Sid`.
+    Sid,
+    /// Anything else.
+    Other,
+}
+
+impl ValueKind {
+    fn of(value: &BinXmlValue<'_>) -> ValueKind {
+        match value {
+            BinXmlValue::NullType => ValueKind::Null,
+            BinXmlValue::UInt8Type(_) => ValueKind::U8,
+            BinXmlValue::UInt16Type(_) => ValueKind::U16,
+            BinXmlValue::UInt32Type(_) => ValueKind::U32,
+            BinXmlValue::UInt64Type(_) => ValueKind::U64,
+            BinXmlValue::HexInt64Type(_) => ValueKind::Hex64,
+            BinXmlValue::FileTimeType(_) => ValueKind::FileTime,
+            BinXmlValue::GuidType(_) => ValueKind::Guid,
+            BinXmlValue::SidType(_) => ValueKind::Sid,
+            _ => ValueKind::Other,
+        }
+    }
+}
+
+/// The `System` substitutions Windows writes in a record's first template instance, by index,
+/// with the kinds each may hold (`Null` where Windows leaves a value out, as in the all-zero
+/// records of damaged logs). Index 3 is the event id.
+pub const SYSTEM_LAYOUT: [(&str, &[ValueKind]); 13] = [
+    ("Level", &[ValueKind::U8, ValueKind::Null]),
+    ("Opcode", &[ValueKind::U8, ValueKind::Null]),
+    ("Task", &[ValueKind::U16, ValueKind::Null]),
+    ("EventID", &[ValueKind::U16]),
+    ("Qualifiers", &[ValueKind::U16, ValueKind::Null]),
+    ("Keywords", &[ValueKind::Hex64, ValueKind::Null]),
+    ("TimeCreated", &[ValueKind::FileTime, ValueKind::Null]),
+    ("ActivityID", &[ValueKind::Guid, ValueKind::Null]),
+    ("ProcessID", &[ValueKind::U32, ValueKind::Null]),
+    ("ThreadID", &[ValueKind::U32, ValueKind::Null]),
+    ("EventRecordID", &[ValueKind::U64, ValueKind::Null]),
+    ("Version", &[ValueKind::U8, ValueKind::Null]),
+    ("UserID", &[ValueKind::Sid, ValueKind::Null]),
+];
+
+/// Index of the event id in [`SYSTEM_LAYOUT`].
+const EVENT_ID_SLOT: usize = 3;
+
+/// The template and event id of a record whose first instance has the Windows `System`
+/// layout; `None` for any other shape (then the record is rendered).
+pub fn windows_layout(instance: &BinXmlTemplateValues<'_>) -> Option<(u32, u16)> {
+    if instance.values.len() < SYSTEM_LAYOUT.len() {
+        return None;
+    }
+    let fits = SYSTEM_LAYOUT
+        .iter()
+        .zip(&instance.values)
+        .all(|((_, kinds), value)| kinds.contains(&ValueKind::of(value)));
+    match instance.values.get(EVENT_ID_SLOT) {
+        Some(BinXmlValue::UInt16Type(id)) if fits => Some((instance.template_def_offset, *id)),
+        _ => None,
+    }
+}
+
+/// Reads an EVTX source, rendering only the records the catalog can want.
+pub fn read(source: &Source, data: SourceData, opts: &ReadOptions) -> ReadOutcome {
+    read_with(source, data, opts, Selection::Catalog)
+}
+
+/// Reads an EVTX source with the given [`Selection`].
+pub fn read_with(
+    source: &Source,
+    data: SourceData,
+    opts: &ReadOptions,
+    selection: Selection,
+) -> ReadOutcome {
+    let mut report = InputReport::new(source);
+    let mut events = Vec::new();
+    let (input, size) = match data {
+        SourceData::File(file) => {
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            (EvtxInput::File(file), size)
+        }
+        SourceData::Bytes(bytes) => {
+            let size = bytes.len() as u64;
+            (EvtxInput::Memory(Cursor::new(bytes)), size)
+        }
+    };
+    let settings = ParserSettings::default()
+        .validate_checksums(false)
+        .num_threads(1);
+    let mut parser = match EvtxParser::from_read_seek(input) {
+        Ok(p) => p.with_configuration(settings.clone()),
+        Err(e) => {
+            report.error(
+                InputError::new(format!("not a readable EVTX file: {}", describe(&e))).at_offset(0),
+            );
+            return ReadOutcome { events, report };
+        }
+    };
+    if !parser.header().validate_checksum() {
+        note(
+            &mut report,
+            InputError::new("file header fails its CRC32 check; the chunks were read anyway")
+                .at_offset(0),
+        );
+    }
+    if let Some(partial) = size
+        .checked_sub(FILE_HEADER_SIZE)
+        .map(|rest| rest % CHUNK_SIZE)
+        .filter(|p| *p > 0)
+    {
+        let offset = size - partial;
+        report.error(
+            InputError::new(format!(
+                "the file ends {partial} bytes into chunk {} (a truncated copy?): that chunk was not read",
+                (offset - FILE_HEADER_SIZE) / CHUNK_SIZE
+            ))
+            .at_offset(offset),
+        );
+    }
+    let threads = match opts.evtx_threads {
+        0 => rayon::current_num_threads(),
+        n => n,
+    };
+    let reader = ChunkReader {
+        catalog: opts.catalog,
+        input: source.display.clone(),
+        host_hint: source.host_hint.as_deref(),
+        selection,
+        settings: Arc::new(settings),
+    };
+    let mut spans = SpanSet::default();
+    let mut chunks = parser.chunks();
+    loop {
+        let batch: Vec<Result<EvtxChunkData, EvtxError>> = chunks
+            .by_ref()
+            .take(threads.max(1) * CHUNKS_PER_THREAD)
+            .collect();
+        if batch.is_empty() {
+            break;
+        }
+        let outcomes: Vec<ChunkOutcome> = if threads > 1 && batch.len() > 1 {
+            batch
+                .into_par_iter()
+                .map(|c| reader.read_chunk(c))
+                .collect()
+        } else {
+            batch.into_iter().map(|c| reader.read_chunk(c)).collect()
+        };
+        for outcome in outcomes {
+            report.records += outcome.records;
+            report.kept += outcome.events.len() as u64;
+            events.extend(outcome.events);
+            for (error, failed) in outcome.problems {
+                if failed {
+                    report.error(error);
+                } else {
+                    note(&mut report, error);
+                }
+            }
+            spans.merge(outcome.spans);
+        }
+    }
+    spans.into_report(&mut report);
+    ReadOutcome { events, report }
+}
+
+/// Adds a problem that lost no record (a checksum mismatch): listed, not counted as failed.
+fn note(report: &mut InputReport, error: InputError) {
+    if report.errors.len() < MAX_ERRORS_PER_INPUT {
+        report.errors.push(error);
+    }
+}
+
+/// The bytes of an EVTX source.
+enum EvtxInput {
+    File(File),
+    Memory(Cursor<Vec<u8>>),
+}
+
+impl Read for EvtxInput {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            EvtxInput::File(f) => f.read(buf),
+            EvtxInput::Memory(c) => c.read(buf),
+        }
+    }
+}
+
+impl Seek for EvtxInput {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match self {
+            EvtxInput::File(f) => f.seek(pos),
+            EvtxInput::Memory(c) => c.seek(pos),
+        }
+    }
+}
+
+/// The channel and computer a template writes.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Origin {
+    channel: String,
+    computer: String,
+}
+
+/// What the reader learned about a template in one chunk.
+enum Template {
+    /// Windows layout with literal provider, channel and computer.
+    Trusted(Learned),
+    /// Something else: render each of its records.
+    Untrusted,
+}
+
+struct Learned {
+    origin: Arc<Origin>,
+    provider: String,
+    /// The catalog has entries for the channel at all.
+    relevant: bool,
+    /// Some entry takes every id of the channel, so the id bitset cannot rule records out.
+    any_id: bool,
+}
+
+/// Per-chunk caches: templates by definition offset, catalog answers by (template, id).
+#[derive(Default)]
+struct ChunkState {
+    templates: HashMap<u32, Template>,
+    wanted: HashMap<(u32, u16), bool>,
+}
+
+/// Channel spans of records read, by origin, before they reach the report.
+#[derive(Default)]
+struct SpanSet {
+    spans: Vec<(Arc<Origin>, Timestamp, Timestamp, u64)>,
+}
+
+impl SpanSet {
+    fn saw(&mut self, origin: &Arc<Origin>, time: Timestamp) {
+        if origin.channel.is_empty() || time == Timestamp::from_filetime(0) {
+            return;
+        }
+        match self
+            .spans
+            .iter_mut()
+            .find(|(o, ..)| Arc::ptr_eq(o, origin) || **o == **origin)
+        {
+            Some((_, first, last, count)) => {
+                *first = (*first).min(time);
+                *last = (*last).max(time);
+                *count += 1;
+            }
+            None => self.spans.push((origin.clone(), time, time, 1)),
+        }
+    }
+
+    fn merge(&mut self, other: SpanSet) {
+        for (origin, first, last, count) in other.spans {
+            match self.spans.iter_mut().find(|(o, ..)| **o == *origin) {
+                Some((_, f, l, c)) => {
+                    *f = (*f).min(first);
+                    *l = (*l).max(last);
+                    *c += count;
+                }
+                None => self.spans.push((origin, first, last, count)),
+            }
+        }
+    }
+
+    /// Writes the spans into the report and names its host after the computer with most records.
+    fn into_report(self, report: &mut InputReport) {
+        let mut by_computer: Vec<(&str, u64)> = Vec::new();
+        for (origin, _, _, count) in &self.spans {
+            if origin.computer.is_empty() {
+                continue;
+            }
+            match by_computer.iter_mut().find(|(c, _)| *c == origin.computer) {
+                Some((_, n)) => *n += count,
+                None => by_computer.push((&origin.computer, *count)),
+            }
+        }
+        if let Some((computer, _)) =
+            by_computer
+                .iter()
+                .fold(None::<(&str, u64)>, |best, &(c, n)| match best {
+                    Some((_, bn)) if bn >= n => best,
+                    _ => Some((c, n)),
+                })
+        {
+            report.host = Some(computer.to_string());
+        }
+        for (origin, first, last, records) in self.spans {
+            report.channels.push(ChannelSpan {
+                channel: origin.channel.clone(),
+                host: origin.computer.clone(),
+                first,
+                last,
+                records,
+            });
+        }
+    }
+}
+
+/// What one chunk gave.
+#[derive(Default)]
+struct ChunkOutcome {
+    records: u64,
+    events: Vec<Event>,
+    /// Problems in order; `true` when a record or chunk was lost.
+    problems: Vec<(InputError, bool)>,
+    spans: SpanSet,
+}
+
+/// Reads chunks; shared by the worker threads.
+struct ChunkReader<'a> {
+    catalog: &'a Catalog,
+    input: Arc<str>,
+    host_hint: Option<&'a str>,
+    selection: Selection,
+    settings: Arc<ParserSettings>,
+}
+
+impl ChunkReader<'_> {
+    fn read_chunk(&self, data: Result<EvtxChunkData, EvtxError>) -> ChunkOutcome {
+        let mut out = ChunkOutcome::default();
+        let mut data = match data {
+            Ok(d) => d,
+            Err(e) => {
+                out.problems.push((locate(&e), true));
+                return out;
+            }
+        };
+        let offset = data
+            .number
+            .map(|n| FILE_HEADER_SIZE + n.saturating_mul(CHUNK_SIZE));
+        let label = data
+            .number
+            .map(|n| format!("chunk {n}"))
+            .unwrap_or_else(|| "a chunk".to_string());
+        if !data.validate_checksum() {
+            let mut error = InputError::new(format!(
+                "{label} (records {}–{}) fails its CRC32 check; its records were read anyway",
+                data.header.first_event_record_id, data.header.last_event_record_id
+            ));
+            error.offset = offset;
+            out.problems.push((error, false));
+        }
+        let mut chunk = match data.parse(self.settings.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                let mut error = InputError::new(format!("{label} cannot be parsed: {}", chain(&e)));
+                error.offset = offset;
+                out.problems.push((error, true));
+                return out;
+            }
+        };
+        let mut state = ChunkState::default();
+        for item in chunk.iter() {
+            match item {
+                Ok(record) => self.read_record(record, &mut state, &mut out),
+                Err(e) => out.problems.push((locate(&e), true)),
+            }
+        }
+        out
+    }
+
+    fn read_record(&self, record: EvtxRecord<'_>, state: &mut ChunkState, out: &mut ChunkOutcome) {
+        let id = record.event_record_id;
+        let time = Timestamp(record.timestamp.as_nanosecond().div_euclid(100) as i64);
+        if time == Timestamp::from_filetime(0) {
+            out.problems.push((
+                InputError::new(
+                    "blank record with a zero (1601) timestamp: left out of the time span",
+                )
+                .at_record(id),
+                false,
+            ));
+        }
+        if self.selection == Selection::Everything {
+            return self.render_and_keep(record, id, time, out);
+        }
+        let instance = record
+            .template_instances()
+            .ok()
+            .and_then(|instances| instances.into_iter().next());
+        let Some((template, event_id)) = instance.as_ref().and_then(windows_layout) else {
+            return self.render_and_keep(record, id, time, out);
+        };
+        match state.templates.get(&template) {
+            Some(Template::Untrusted) => self.render_and_keep(record, id, time, out),
+            Some(Template::Trusted(learned)) => {
+                out.records += 1;
+                out.spans.saw(&learned.origin, time);
+                let wanted = *state
+                    .wanted
+                    .entry((template, event_id))
+                    .or_insert_with(|| self.wants(learned, event_id));
+                if wanted {
+                    match self.render(record, id, time) {
+                        Ok(raw) => self.keep(raw, id, out),
+                        Err(error) => {
+                            out.records -= 1;
+                            out.problems.push((error, true));
+                        }
+                    }
+                }
+            }
+            None => {
+                let raw = match self.render(record, id, time) {
+                    Ok(raw) => raw,
+                    Err(error) => {
+                        out.problems.push((error, true));
+                        return;
+                    }
+                };
+                let strings = instance.as_ref().map(string_values).unwrap_or_default();
+                let learned = learn(&raw, event_id, &strings, self.catalog);
+                out.records += 1;
+                match learned {
+                    Some(learned) => {
+                        out.spans.saw(&learned.origin, time);
+                        let wanted = self.wants(&learned, event_id);
+                        state.wanted.insert((template, event_id), wanted);
+                        state.templates.insert(template, Template::Trusted(learned));
+                        if wanted {
+                            self.keep(raw, id, out);
+                        }
+                    }
+                    None => {
+                        state.templates.insert(template, Template::Untrusted);
+                        out.spans.saw(&origin_of(&raw), time);
+                        self.keep(raw, id, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a record of a learned template with this id can be catalogued.
+    fn wants(&self, learned: &Learned, event_id: u16) -> bool {
+        learned.relevant
+            && (learned.any_id || self.catalog.may_match_id(u32::from(event_id)))
+            && self
+                .catalog
+                .lookup(
+                    &learned.origin.channel,
+                    &learned.provider,
+                    u32::from(event_id),
+                )
+                .is_some()
+    }
+
+    fn render_and_keep(
+        &self,
+        record: EvtxRecord<'_>,
+        id: u64,
+        time: Timestamp,
+        out: &mut ChunkOutcome,
+    ) {
+        match self.render(record, id, time) {
+            Ok(raw) => {
+                out.records += 1;
+                out.spans.saw(&origin_of(&raw), time);
+                self.keep(raw, id, out);
+            }
+            Err(error) => out.problems.push((error, true)),
+        }
+    }
+
+    /// Renders a record to XML and reads it back into a raw record.
+    fn render(
+        &self,
+        record: EvtxRecord<'_>,
+        id: u64,
+        time: Timestamp,
+    ) -> Result<RawRecord, InputError> {
+        let xml = record.into_xml_bytes().map_err(|e| {
+            InputError::new(format!("record cannot be rendered: {}", chain(&e))).at_record(id)
+        })?;
+        let mut raw = crate::xml::parse_event(&xml.data).map_err(|e| {
+            InputError::new(format!("rendered record cannot be read: {e}")).at_record(id)
+        })?;
+        if raw.system.timestamp.is_none() {
+            raw.system.timestamp = Some(time);
+        }
+        Ok(raw)
+    }
+
+    /// Normalises a rendered record and keeps it when the catalog does.
+    fn keep(&self, raw: RawRecord, id: u64, out: &mut ChunkOutcome) {
+        let source = SourceRef {
+            input: self.input.clone(),
+            locator: Locator::Record(id),
+        };
+        match raw.normalise(self.catalog, source, self.host_hint) {
+            Ok(Normalised::Event(event)) => out.events.push(*event),
+            Ok(Normalised::NotCatalogued) => {}
+            Err(problem) => out
+                .problems
+                .push((InputError::new(problem.to_string()).at_record(id), true)),
+        }
+    }
+}
+
+/// The origin a rendered record names.
+fn origin_of(raw: &RawRecord) -> Arc<Origin> {
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_string();
+    Arc::new(Origin {
+        channel: text(&raw.system.channel),
+        computer: text(&raw.system.computer),
+    })
+}
+
+/// What a template's first rendered record teaches, when the template can be trusted: the
+/// rendered event id is the one in the id slot, and no string substitution could be the
+/// provider, channel or computer (else they may vary between its records).
+fn learn(raw: &RawRecord, event_id: u16, strings: &[String], catalog: &Catalog) -> Option<Learned> {
+    let rendered_id = raw
+        .system
+        .event_id
+        .as_deref()
+        .and_then(crate::event::parse_u64)?;
+    if rendered_id != u64::from(event_id) {
+        return None;
+    }
+    let provider = raw.system.provider.as_deref().map(str::trim).unwrap_or("");
+    let origin = origin_of(raw);
+    let literal = |text: &str| text.is_empty() || !strings.iter().any(|s| s.trim() == text);
+    if !(literal(provider) && literal(&origin.channel) && literal(&origin.computer)) {
+        return None;
+    }
+    Some(Learned {
+        relevant: catalog.channel_is_relevant(&origin.channel),
+        any_id: catalog.channel_has_any_id_entries(&origin.channel),
+        provider: provider.to_string(),
+        origin,
+    })
+}
+
+/// The string substitutions of a template instance.
+fn string_values(instance: &BinXmlTemplateValues<'_>) -> Vec<String> {
+    instance
+        .values
+        .iter()
+        .filter_map(|v| match v {
+            BinXmlValue::StringType(s) => s.to_string().ok(),
+            BinXmlValue::AnsiStringType(s) => Some((*s).to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An error and its causes, in one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// An evtx error's message and causes.
+fn describe(error: &EvtxError) -> String {
+    chain(error)
+}
+
+/// An evtx error as a located input error.
+fn locate(error: &EvtxError) -> InputError {
+    let located = InputError::new(describe(error));
+    match error {
+        EvtxError::FailedToParseChunk { chunk_id, .. } => {
+            located.at_offset(FILE_HEADER_SIZE + chunk_id.saturating_mul(CHUNK_SIZE))
+        }
+        EvtxError::FailedToParseRecord { record_id, .. } => located.at_record(*record_id),
+        EvtxError::FailedToReadRecordAt {
+            chunk: Some(chunk),
+            offset,
+            ..
+        } => located.at_offset(
+            FILE_HEADER_SIZE
+                .saturating_add(chunk.saturating_mul(CHUNK_SIZE))
+                .saturating_add(*offset),
+        ),
+        _ => located,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{Format, Location};
+    use std::path::PathBuf;
+
+    fn source(name: &str) -> Source {
+        Source {
+            display: Arc::from(name),
+            location: Location::File(PathBuf::from(name)),
+            format: Format::Evtx,
+            host_hint: Some("HINT".into()),
+            size: 0,
+        }
+    }
+
+    fn instance(values: Vec<BinXmlValue<'static>>) -> BinXmlTemplateValues<'static> {
+        BinXmlTemplateValues {
+            template_id: 1,
+            template_def_offset: 550,
+            template_guid: None,
+            values,
+        }
+    }
+
+    fn windows_values(event_id: u16) -> Vec<BinXmlValue<'static>> {
+        vec![
+            BinXmlValue::UInt8Type(4),
+            BinXmlValue::UInt8Type(0),
+            BinXmlValue::UInt16Type(0),
+            BinXmlValue::UInt16Type(event_id),
+            BinXmlValue::UInt16Type(16384),
+            BinXmlValue::HexInt64Type(0x8080_0000_0000_0000),
+            BinXmlValue::NullType,
+            BinXmlValue::NullType,
+            BinXmlValue::UInt32Type(520),
+            BinXmlValue::UInt32Type(580),
+            BinXmlValue::UInt64Type(1),
+            BinXmlValue::UInt8Type(0),
+            BinXmlValue::NullType,
+            BinXmlValue::NullType,
+        ]
+    }
+
+    #[test]
+    fn recognises_the_windows_system_layout() {
+        assert_eq!(
+            windows_layout(&instance(windows_values(7036))),
+            Some((550, 7036))
+        );
+        // Too few values, or the id slot holds something else: not the layout.
+        assert_eq!(
+            windows_layout(&instance(windows_values(1).into_iter().take(5).collect())),
+            None
+        );
+        let mut odd = windows_values(1);
+        odd[3] = BinXmlValue::UInt32Type(1);
+        assert_eq!(windows_layout(&instance(odd)), None);
+        let mut odd = windows_values(1);
+        odd[0] = BinXmlValue::UInt64Type(1);
+        assert_eq!(windows_layout(&instance(odd)), None);
+    }
+
+    fn raw(provider: &str, channel: &str, computer: &str, id: &str) -> RawRecord {
+        let mut raw = RawRecord::default();
+        raw.system.provider = Some(provider.into());
+        raw.system.channel = Some(channel.into());
+        raw.system.computer = Some(computer.into());
+        raw.system.event_id = Some(id.into());
+        raw
+    }
+
+    #[test]
+    fn learns_only_templates_with_literal_origins() {
+        let cat = Catalog::global();
+        let r = raw("Service Control Manager", "System", "WIN-1", "7036");
+        let learned = learn(&r, 7036, &["Windows Event Log".into()], cat).unwrap();
+        assert_eq!(learned.origin.channel, "System");
+        assert!(learned.relevant);
+        // The rendered id is not the slot's: the layout is not what it seems.
+        assert!(learn(&r, 7035, &[], cat).is_none());
+        // The computer could be a substitution.
+        assert!(learn(&r, 7036, &["WIN-1".into()], cat).is_none());
+        let sysmon = raw(
+            "Microsoft-Windows-Sysmon",
+            "Microsoft-Windows-Sysmon/Operational",
+            "W",
+            "1",
+        );
+        assert!(!learn(&sysmon, 1, &[], cat).unwrap().relevant);
+    }
+
+    #[test]
+    fn text_named_evtx_is_an_error_not_a_panic() {
+        let opts = ReadOptions::new(Catalog::global());
+        for bytes in [
+            b"just text, not a log\n".to_vec(),
+            Vec::new(),
+            b"\x30\0\0\0LfLe\x01\0\0\0\x01\0\0\0".to_vec(),
+            b"ElfFile\0".to_vec(),
+        ] {
+            let out = read(&source("x.evtx"), SourceData::Bytes(bytes), &opts);
+            assert!(out.events.is_empty());
+            assert_eq!(out.report.records, 0);
+            assert_eq!(out.report.failed, 1);
+            assert!(
+                out.report.errors[0]
+                    .message
+                    .starts_with("not a readable EVTX file")
+            );
+            assert_eq!(out.report.errors[0].offset, Some(0));
+        }
+    }
+
+    #[test]
+    fn error_chains_and_locations() {
+        let e = std::io::Error::other("inner cause");
+        assert_eq!(chain(&e), "inner cause");
+        let located = locate(&EvtxError::FailedToReadRecordAt {
+            chunk: Some(2),
+            offset: 0x200,
+            source: Box::new(EvtxError::Unimplemented { name: "x".into() }),
+        });
+        assert_eq!(
+            located.offset,
+            Some(FILE_HEADER_SIZE + 2 * CHUNK_SIZE + 0x200)
+        );
+        assert!(located.message.contains("Unimplemented: x"));
+    }
+}

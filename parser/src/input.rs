@@ -141,6 +141,20 @@ pub enum Location {
         /// The member's name as stored.
         name: String,
     },
+    /// A member of a zip archive that is itself a member of a zip archive on disk (archives
+    /// are opened one level deep, in memory).
+    NestedZipMember {
+        /// The archive on disk.
+        archive: PathBuf,
+        /// The inner archive's index in the outer one.
+        outer_index: usize,
+        /// The inner archive's name as stored in the outer one.
+        outer_name: String,
+        /// The member's index in the inner archive.
+        index: usize,
+        /// The member's name as stored in the inner archive.
+        name: String,
+    },
 }
 
 /// The opened bytes of a source: a file handle, or an archive member read into memory.
