@@ -296,6 +296,13 @@ impl<'o> Flattener<'o> {
         }
     }
 
+    /// A list given as the element's text (a JSON array).
+    pub(crate) fn text_list(&mut self, items: Vec<String>) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.list = Some(items);
+        }
+    }
+
     /// Closes the element last opened and writes its text field.
     pub(crate) fn close(&mut self) {
         if self.frames.len() <= 1 {
@@ -460,7 +467,10 @@ mod tests {
         f.text("1");
         f.close();
         f.open("Item_1", true);
-        f.text("{ABCDEF01-2345-6789-ABCD-EF0123456789}");
+        f.text_list(vec![
+            "a".into(),
+            "{ABCDEF01-2345-6789-ABCD-EF0123456789}".into(),
+        ]);
         f.close();
         f.close();
         f.finish();
@@ -469,7 +479,10 @@ mod tests {
             out[1],
             (
                 "Param.Item_1".to_string(),
-                text("{abcdef01-2345-6789-abcd-ef0123456789}")
+                FieldValue::List(vec![
+                    "a".into(),
+                    "{abcdef01-2345-6789-abcd-ef0123456789}".into()
+                ])
             )
         );
     }

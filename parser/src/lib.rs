@@ -25,6 +25,7 @@ pub mod input;
 pub mod json;
 pub mod reader;
 pub mod record;
+mod text;
 pub mod xml;
 
 pub use catalog::{Area, Catalog, EventKind, Side};

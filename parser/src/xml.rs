@@ -8,15 +8,28 @@
 //! fields, unnamed `Data` as one list, `Binary` and other children as elements). Entities are
 //! never expanded: only the five predefined ones and character references are resolved, any
 //! other is an error for that record.
+//!
+//! [`read`] streams a whole export (an `<Events>` wrapper or a bare sequence of `<Event>`
+//! elements, with `<?xml …?>` declarations, `Record N` lines or comments between them, in
+//! UTF-8 or UTF-16): a byte-level [`Splitter`] cuts out one `<Event>` element at a time, so a
+//! multi-gigabyte export is never held in memory, a damaged record costs only itself, and a
+//! truncated one is reported where it starts.
 
 use std::borrow::Cow;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 
-use crate::event::{FieldValue, Rendering};
+use std::io::{self, BufRead};
+
+use crate::event::{FieldValue, Rendering, parse_u64};
 use crate::flatten::{Flattener, MAX_PAYLOAD_DEPTH, normalise_value, system_has_text, system_slot};
+use crate::input::{Source, SourceData};
+use crate::reader::{ReadOptions, ReadOutcome};
 use crate::record::{RawRecord, RawSystem, SiblingNames};
+use crate::text::{
+    Collector, DecodedText, MAX_RECORD_BYTES, Place, decode, input_offset, utf8_lossy,
+};
 
 /// Deepest element nesting accepted in a record, counting `<Event>` itself.
 pub const MAX_XML_DEPTH: usize = MAX_PAYLOAD_DEPTH + 4;
@@ -569,9 +582,622 @@ fn resolve_event_data(items: Vec<DataItem>, fields: &mut Vec<(String, FieldValue
     }
 }
 
+/// Reads an XML export (Event Viewer, `wevtutil`, `evtx_dump -o xml`) and keeps its catalogued
+/// events. Every record counts in the report; each problem is located by line (and byte offset
+/// for UTF-8 inputs, record id when readable) and the rest is still read.
+pub fn read(source: &Source, data: SourceData, opts: &ReadOptions) -> ReadOutcome {
+    let mut collector = Collector::new(source, opts);
+    let decoded = match decode(data.into_read()) {
+        Ok(d) => d,
+        Err(e) => {
+            collector.problem(
+                format!("cannot read the input: {e}"),
+                Place::default(),
+                None,
+            );
+            return collector.finish();
+        }
+    };
+    let DecodedText {
+        encoding,
+        bom_len,
+        reader,
+    } = decoded;
+    let encoding_offset = |offset: u64| input_offset(encoding, bom_len, offset);
+    let mut splitter = Splitter::new(reader, MAX_RECORD_BYTES);
+    loop {
+        let piece = match splitter.next_piece() {
+            Ok(Some(piece)) => piece,
+            Ok(None) => break,
+            Err(e) => {
+                let place = Place {
+                    line: splitter.line(),
+                    offset: encoding_offset(splitter.offset()),
+                };
+                collector.problem(format!("read error: {e}"), place, None);
+                break;
+            }
+        };
+        let place = Place {
+            line: piece.line,
+            offset: encoding_offset(piece.offset),
+        };
+        match piece.kind {
+            PieceKind::Record(bytes) => {
+                let (text, lossy) = utf8_lossy(bytes);
+                if lossy {
+                    collector.warn(
+                        "invalid UTF-8 in the record, replaced with U+FFFD".to_string(),
+                        place,
+                    );
+                }
+                match parse_event_str(&text) {
+                    Ok(raw) => collector.record(raw, place),
+                    Err(e) => collector.failed(
+                        format!("unreadable XML record: {e}"),
+                        place,
+                        sniff_record_id(bytes),
+                    ),
+                }
+            }
+            PieceKind::Oversized(len) => collector.failed(
+                format!("XML record of {len} bytes is longer than the {MAX_RECORD_BYTES}-byte limit: skipped"),
+                place,
+                None,
+            ),
+            PieceKind::Truncated(bytes) => collector.failed(
+                format!(
+                    "XML record truncated after {} bytes (no </Event>)",
+                    bytes.len()
+                ),
+                place,
+                sniff_record_id(bytes),
+            ),
+        }
+    }
+    collector.finish()
+}
+
+/// The `EventRecordID` of a record that could not be parsed, to locate the error.
+fn sniff_record_id(bytes: &[u8]) -> Option<u64> {
+    let start = memchr::memmem::find(bytes, b"<EventRecordID>")? + "<EventRecordID>".len();
+    let rest = bytes.get(start..)?;
+    let end = memchr::memchr(b'<', rest)?;
+    std::str::from_utf8(rest.get(..end)?)
+        .ok()
+        .and_then(parse_u64)
+}
+
+/// What the splitter cut out of the stream.
+#[derive(Debug, PartialEq, Eq)]
+struct Piece<'w> {
+    /// Line where the element starts (1-based).
+    line: u64,
+    /// Offset of its `<` in the decoded stream.
+    offset: u64,
+    kind: PieceKind<'w>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum PieceKind<'w> {
+    /// A whole `<Event>…</Event>` element.
+    Record(&'w [u8]),
+    /// An element longer than the cap, skipped; its length.
+    Oversized(u64),
+    /// An element cut off by the end of input or by the next `<Event`.
+    Truncated(&'w [u8]),
+}
+
+/// Where the splitter is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SplitState {
+    /// Between records.
+    Outside,
+    /// In markup between records that ends with this terminator (comment, PI, DOCTYPE, tag).
+    Skip(&'static [u8]),
+    /// In a record that starts at `window[0]` (unless oversized, then its bytes are dropped).
+    Record {
+        line: u64,
+        offset: u64,
+        oversized: bool,
+        skip: Option<&'static [u8]>,
+    },
+}
+
+/// Cuts `<Event>` elements out of a decoded XML stream, holding at most one record (and a
+/// read buffer) at a time. Comments, CDATA sections, processing instructions and a DOCTYPE are
+/// skipped as whole constructs (never interpreted), so markup inside them cannot split records.
+struct Splitter<R> {
+    reader: R,
+    window: Vec<u8>,
+    scan: usize,
+    /// Bytes of the window to drop before the next step (the piece last returned).
+    pending_drain: usize,
+    /// After a truncated record, the next record starts at the window's start.
+    restart: bool,
+    base_offset: u64,
+    base_line: u64,
+    state: SplitState,
+    eof: bool,
+    cap: usize,
+}
+
+/// Bytes the splitter needs after a `<` to classify it (`<![CDATA[` is the longest).
+const LOOKAHEAD: usize = 10;
+
+impl<R: BufRead> Splitter<R> {
+    fn new(reader: R, cap: usize) -> Self {
+        Splitter {
+            reader,
+            window: Vec::new(),
+            scan: 0,
+            pending_drain: 0,
+            restart: false,
+            base_offset: 0,
+            base_line: 1,
+            state: SplitState::Outside,
+            eof: false,
+            cap,
+        }
+    }
+
+    /// Line of the window's start.
+    fn line(&self) -> u64 {
+        self.base_line
+    }
+
+    /// Decoded offset of the window's start.
+    fn offset(&self) -> u64 {
+        self.base_offset
+    }
+
+    fn drain(&mut self, n: usize) {
+        let n = n.min(self.window.len());
+        let dropped = self.window.get(..n).unwrap_or_default();
+        self.base_line += memchr::memchr_iter(b'\n', dropped).count() as u64;
+        self.base_offset += n as u64;
+        self.window.drain(..n);
+        self.scan = self.scan.saturating_sub(n);
+    }
+
+    /// Reads more input into the window; false at the end.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let available = loop {
+            match self.reader.fill_buf() {
+                Ok(a) => break a,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        if available.is_empty() {
+            self.eof = true;
+            return Ok(false);
+        }
+        let n = available.len();
+        self.window.extend_from_slice(available);
+        self.reader.consume(n);
+        Ok(true)
+    }
+
+    /// True when `window[at..]` holds enough bytes to classify markup (or the input ended).
+    fn can_classify(&self, at: usize) -> bool {
+        self.eof || self.window.len() >= at + LOOKAHEAD
+    }
+
+    fn starts(&self, at: usize, pattern: &[u8]) -> bool {
+        self.window
+            .get(at..)
+            .is_some_and(|rest| rest.starts_with(pattern))
+    }
+
+    /// True when `window[at..]` opens an element named exactly `name` (`<Event`, `</Event`).
+    fn opens(&self, at: usize, name: &[u8]) -> bool {
+        self.starts(at, name)
+            && self
+                .window
+                .get(at + name.len())
+                .is_none_or(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+    }
+
+    /// Finds `pattern` from the scan position; when absent, moves the scan position to where a
+    /// match could still begin.
+    fn find_from_scan(&mut self, pattern: &[u8]) -> Option<usize> {
+        let from = self.scan.min(self.window.len());
+        match memchr::memmem::find(self.window.get(from..).unwrap_or_default(), pattern) {
+            Some(i) => Some(from + i),
+            None => {
+                self.scan = self
+                    .window
+                    .len()
+                    .saturating_sub(pattern.len().saturating_sub(1))
+                    .max(from);
+                None
+            }
+        }
+    }
+
+    /// The next piece, or `None` at the end of input.
+    fn next_piece(&mut self) -> io::Result<Option<Piece<'_>>> {
+        let pending = std::mem::take(&mut self.pending_drain);
+        self.drain(pending);
+        if std::mem::take(&mut self.restart) {
+            self.state = SplitState::Record {
+                line: self.base_line,
+                offset: self.base_offset,
+                oversized: false,
+                skip: None,
+            };
+            self.scan = 1;
+        }
+        loop {
+            match self.step() {
+                Step::More => {
+                    if !self.fill()? {
+                        return Ok(self.at_end());
+                    }
+                }
+                Step::Continue => {}
+                Step::Record { end } => {
+                    let (line, offset, oversized) = match self.state {
+                        SplitState::Record {
+                            line,
+                            offset,
+                            oversized,
+                            ..
+                        } => (line, offset, oversized),
+                        _ => (self.base_line, self.base_offset, false),
+                    };
+                    self.state = SplitState::Outside;
+                    self.pending_drain = end;
+                    let kind = if oversized || end > self.cap {
+                        PieceKind::Oversized(self.base_offset + end as u64 - offset)
+                    } else {
+                        PieceKind::Record(self.window.get(..end).unwrap_or_default())
+                    };
+                    return Ok(Some(Piece { line, offset, kind }));
+                }
+                Step::Cut { at } => {
+                    let (line, offset, oversized) = match self.state {
+                        SplitState::Record {
+                            line,
+                            offset,
+                            oversized,
+                            ..
+                        } => (line, offset, oversized),
+                        _ => (self.base_line, self.base_offset, false),
+                    };
+                    self.pending_drain = at;
+                    self.restart = true;
+                    let kind = if oversized || at > self.cap {
+                        PieceKind::Oversized(self.base_offset + at as u64 - offset)
+                    } else {
+                        PieceKind::Truncated(self.window.get(..at).unwrap_or_default())
+                    };
+                    return Ok(Some(Piece { line, offset, kind }));
+                }
+            }
+        }
+    }
+
+    /// At the end of input: a record still open is truncated.
+    fn at_end(&mut self) -> Option<Piece<'_>> {
+        let SplitState::Record {
+            line,
+            offset,
+            oversized,
+            ..
+        } = self.state
+        else {
+            return None;
+        };
+        self.state = SplitState::Outside;
+        let len = self.window.len();
+        self.pending_drain = len;
+        let kind = if oversized || len > self.cap {
+            PieceKind::Oversized(self.base_offset + len as u64 - offset)
+        } else {
+            PieceKind::Truncated(self.window.get(..len).unwrap_or_default())
+        };
+        Some(Piece { line, offset, kind })
+    }
+
+    /// One step of the state machine over the window.
+    fn step(&mut self) -> Step {
+        match self.state {
+            SplitState::Outside => {
+                let from = self.scan.min(self.window.len());
+                let Some(i) = memchr::memchr(b'<', self.window.get(from..).unwrap_or_default())
+                else {
+                    let all = self.window.len();
+                    self.drain(all);
+                    return Step::More;
+                };
+                let at = from + i;
+                self.drain(at);
+                if !self.can_classify(0) {
+                    return Step::More;
+                }
+                let (next, skip): (usize, Option<&'static [u8]>) = if self.starts(0, b"<?") {
+                    (2, Some(b"?>"))
+                } else if self.starts(0, b"<!--") {
+                    (4, Some(b"-->"))
+                } else if self.starts(0, b"<![CDATA[") {
+                    (9, Some(b"]]>"))
+                } else if self.starts(0, b"<!") {
+                    // A DOCTYPE: its internal subset ends with `]`, otherwise at `>`.
+                    let rest = self.window.get(2..).unwrap_or_default();
+                    let bracket = memchr::memchr(b'[', rest);
+                    let close = memchr::memchr(b'>', rest);
+                    match (bracket, close) {
+                        (Some(b), Some(c)) if b < c => (2, Some(b"]")),
+                        (Some(_), None) => (2, Some(b"]")),
+                        _ => (2, Some(b">")),
+                    }
+                } else if self.opens(0, b"<Event") {
+                    self.state = SplitState::Record {
+                        line: self.base_line,
+                        offset: self.base_offset,
+                        oversized: false,
+                        skip: None,
+                    };
+                    (1, None)
+                } else {
+                    (1, Some(b">"))
+                };
+                self.scan = next;
+                if let Some(terminator) = skip {
+                    self.state = SplitState::Skip(terminator);
+                }
+                Step::Continue
+            }
+            SplitState::Skip(terminator) => match self.find_from_scan(terminator) {
+                Some(at) => {
+                    self.scan = at + terminator.len();
+                    self.state = SplitState::Outside;
+                    Step::Continue
+                }
+                None => {
+                    let safe = self.scan;
+                    self.drain(safe);
+                    Step::More
+                }
+            },
+            SplitState::Record { skip, .. } => {
+                let step = self.record_step(skip);
+                if let SplitState::Record {
+                    oversized: ref mut over,
+                    ..
+                } = self.state
+                {
+                    if !*over && self.scan > self.cap {
+                        *over = true;
+                    }
+                    if *over && matches!(step, Step::More | Step::Continue) {
+                        // Drop what has been scanned: the record will not be kept.
+                        let safe = self.scan;
+                        self.drain(safe);
+                    }
+                }
+                step
+            }
+        }
+    }
+
+    /// One step inside a record.
+    fn record_step(&mut self, skip: Option<&'static [u8]>) -> Step {
+        if let Some(terminator) = skip {
+            return match self.find_from_scan(terminator) {
+                Some(at) => {
+                    self.scan = at + terminator.len();
+                    self.set_record_skip(None);
+                    Step::Continue
+                }
+                None => Step::More,
+            };
+        }
+        let from = self.scan.min(self.window.len());
+        let Some(i) = memchr::memchr(b'<', self.window.get(from..).unwrap_or_default()) else {
+            self.scan = self.window.len();
+            return Step::More;
+        };
+        let at = from + i;
+        self.scan = at;
+        if !self.can_classify(at) {
+            return Step::More;
+        }
+        if self.starts(at, b"<!--") {
+            self.scan = at + 4;
+            self.set_record_skip(Some(b"-->"));
+        } else if self.starts(at, b"<![CDATA[") {
+            self.scan = at + 9;
+            self.set_record_skip(Some(b"]]>"));
+        } else if self.opens(at, b"</Event") {
+            let close = memchr::memchr(b'>', self.window.get(at..).unwrap_or_default());
+            match close {
+                Some(j) => return Step::Record { end: at + j + 1 },
+                None if self.eof => self.scan = self.window.len(),
+                None => return Step::More,
+            }
+        } else if at > 0 && self.opens(at, b"<Event") {
+            // The next record begins before this one ended.
+            return Step::Cut { at };
+        } else {
+            self.scan = at + 1;
+        }
+        Step::Continue
+    }
+
+    fn set_record_skip(&mut self, terminator: Option<&'static [u8]>) {
+        if let SplitState::Record { ref mut skip, .. } = self.state {
+            *skip = terminator;
+        }
+    }
+}
+
+/// What one step of the splitter found.
+enum Step {
+    /// Needs more input.
+    More,
+    /// Made progress; step again.
+    Continue,
+    /// The record in the window ends at this index (exclusive).
+    Record { end: usize },
+    /// The record in the window is cut off at this index by a new `<Event`.
+    Cut { at: usize },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pieces(input: &[u8], buffer: usize, cap: usize) -> Vec<(u64, u64, String)> {
+        let reader = std::io::BufReader::with_capacity(buffer, input);
+        let mut splitter = Splitter::new(reader, cap);
+        let mut out = Vec::new();
+        while let Some(piece) = splitter.next_piece().unwrap() {
+            let kind = match piece.kind {
+                PieceKind::Record(b) => format!("record:{}", String::from_utf8_lossy(b)),
+                PieceKind::Oversized(n) => format!("oversized:{n}"),
+                PieceKind::Truncated(b) => format!("truncated:{}", String::from_utf8_lossy(b)),
+            };
+            out.push((piece.line, piece.offset, kind));
+        }
+        out
+    }
+
+    const EXPORT: &str = "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<Events>\r\n<!-- </Event> in a comment -->\r\n<Event a='1'><EventData><![CDATA[<Event>]]></EventData></Event>\r\n<Event><System/><!-- <Event> --></Event></Events>";
+
+    #[test]
+    fn splitter_finds_records_around_markup_at_any_buffer_size() {
+        let input = EXPORT.as_bytes();
+        let at = |needle: &str| EXPORT.find(needle).unwrap() as u64;
+        let expected = vec![
+            (
+                4,
+                at("<Event a="),
+                "record:<Event a='1'><EventData><![CDATA[<Event>]]></EventData></Event>"
+                    .to_string(),
+            ),
+            (
+                5,
+                at("<Event><System/>"),
+                "record:<Event><System/><!-- <Event> --></Event>".to_string(),
+            ),
+        ];
+        for buffer in [1, 2, 3, 7, 64, 4096] {
+            assert_eq!(pieces(input, buffer, 1 << 20), expected, "buffer {buffer}");
+        }
+    }
+
+    #[test]
+    fn splitter_reports_truncated_cut_and_oversized_records() {
+        let input = b"Record 1\n<Event><A/>\nRecord 2\n<?xml version=\"1.0\"?>\n<Event>ok</Event>\n<Event>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</Event>\n<EventData/><Events/>\n<Event>cut";
+        for buffer in [1, 5, 4096] {
+            let got = pieces(input, buffer, 70);
+            assert_eq!(
+                got,
+                vec![
+                    (
+                        2,
+                        9,
+                        "truncated:<Event><A/>\nRecord 2\n<?xml version=\"1.0\"?>\n".to_string()
+                    ),
+                    (5, 52, "record:<Event>ok</Event>".to_string()),
+                    (6, 70, "oversized:84".to_string()),
+                    (8, 177, "truncated:<Event>cut".to_string()),
+                ],
+                "buffer {buffer}"
+            );
+        }
+    }
+
+    fn source(display: &str, format: crate::input::Format) -> Source {
+        Source {
+            display: std::sync::Arc::from(display),
+            location: crate::input::Location::File(display.into()),
+            format,
+            host_hint: Some("HOSTHINT".into()),
+            size: 0,
+        }
+    }
+
+    const RCM_1149: &str = r#"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-TerminalServices-RemoteConnectionManager' Guid='{C76BAA63-AE81-421C-B425-340B4B24157F}'/><EventID>1149</EventID><Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x1000000000000000</Keywords><TimeCreated SystemTime='2021-03-04T05:06:07.123456700Z'/><EventRecordID>77</EventRecordID><Correlation ActivityID='{F4205BAC-1111-2222-3333-444455550000}'/><Execution ProcessID='1012' ThreadID='2024'/><Channel>Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational</Channel><Computer>srv-b.example.test</Computer><Security UserID='S-1-5-20'/></System><UserData><EventXML xmlns='Event_NS'><Param1>bob</Param1><Param2></Param2><Param3>198.51.100.4</Param3></EventXML></UserData><RenderingInfo Culture='en-US'><Message>Remote Desktop Services: User authentication succeeded</Message><Level>Information</Level></RenderingInfo></Event>"#;
+
+    const OTHER: &str = "<Event><System><Provider Name='Microsoft-Windows-Kernel-Power'/><EventID>42</EventID><TimeCreated SystemTime='2021-03-04T05:00:00Z'/><EventRecordID>76</EventRecordID><Channel>System</Channel><Computer>srv-b.example.test</Computer></System></Event>";
+
+    fn read_bytes(bytes: Vec<u8>) -> ReadOutcome {
+        let src = source("export.xml", crate::input::Format::XmlExport);
+        read(
+            &src,
+            SourceData::Bytes(bytes),
+            &ReadOptions::new(crate::catalog::Catalog::global()),
+        )
+    }
+
+    #[test]
+    fn reads_an_event_viewer_export_in_utf8_and_utf16() {
+        let export = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<Events>\r\n{OTHER}\r\n{RCM_1149}\r\n</Events>"
+        );
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend(export.encode_utf16().flat_map(u16::to_le_bytes));
+        for bytes in [export.clone().into_bytes(), utf16] {
+            let out = read_bytes(bytes);
+            assert_eq!(out.report.records, 2);
+            assert_eq!(out.report.kept, 1);
+            assert_eq!(out.report.failed, 0, "{:?}", out.report.errors);
+            assert_eq!(out.report.host.as_deref(), Some("HOSTHINT"));
+            assert_eq!(out.report.channels.len(), 2);
+            let e = &out.events[0];
+            assert_eq!(e.event_id, 1149);
+            assert_eq!(e.record_id, 77);
+            assert_eq!(&*e.host, "srv-b.example.test");
+            assert_eq!(e.time.to_rfc3339(), "2021-03-04T05:06:07.1234567Z");
+            assert_eq!(
+                e.activity_id.map(|g| g.to_string()).as_deref(),
+                Some("{f4205bac-1111-2222-3333-444455550000}")
+            );
+            assert_eq!(e.user_data_root.as_deref(), Some("EventXML"));
+            assert_eq!(e.fields.text("Param3"), Some("198.51.100.4"));
+            assert_eq!(e.fields.get("Param2"), Some(&FieldValue::Null));
+            assert_eq!(e.source.locator, crate::event::Locator::Line(4));
+            assert_eq!(
+                e.rendering.as_ref().and_then(|r| r.level.as_deref()),
+                Some("Information")
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_records_are_located_and_the_rest_is_read() {
+        let broken = RCM_1149.replace("<Param1>bob</Param1>", "<Param1>&evil;</Param1>");
+        let no_channel = OTHER.replace("<Channel>System</Channel>", "");
+        let mut export = format!("<Events>\n{broken}\n{RCM_1149}\n{no_channel}\n").into_bytes();
+        export.extend_from_slice(b"<Event><System><EventID>1</EventID>\xff</System></Event>\n");
+        export.extend_from_slice(b"<Event><System><EventRecordID>99</EventRecordID>");
+        let out = read_bytes(export);
+        assert_eq!(out.report.records, 5);
+        assert_eq!(out.report.kept, 1);
+        assert_eq!(out.report.failed, 4, "{:#?}", out.report.errors);
+        let first = &out.report.errors[0];
+        assert_eq!(
+            (first.line, first.offset, first.record),
+            (Some(2), Some(9), Some(77))
+        );
+        assert!(first.message.contains("evil"), "{}", first.message);
+        assert!(
+            out.report
+                .errors
+                .iter()
+                .any(|e| e.message.contains("U+FFFD"))
+        );
+        let last = out.report.errors.last().unwrap();
+        assert!(last.message.contains("truncated"), "{}", last.message);
+        assert_eq!(last.record, Some(99));
+    }
 
     fn text(v: &str) -> FieldValue {
         FieldValue::Text(v.into())
