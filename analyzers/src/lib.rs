@@ -1,2 +1,15 @@
-//! rdpsleuth-analyzers (see docs/DESIGN.md for its role).
+//! rdpsleuth-analyzers: turns correlated RDP connection timelines into diagnoses — the most
+//! likely cause of each failure, with the evidence for and against it and the fix.
+//!
+//! Layout:
+//! * [`cause`] — the fixed vocabulary of failure causes (the ids of `diagnoses.json`);
+//! * [`codes`] — decoders for the numeric codes in the events (disconnect reasons, TLS alerts,
+//!   HRESULT / NTSTATUS / Win32 errors, CAPI2 trust bits, `%%` references, classic `Binary`
+//!   blobs) and the free-text [`codes::explain()`] behind `rdpsleuth explain`.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cause;
+pub mod codes;
+
+pub use cause::Cause;
