@@ -360,6 +360,19 @@ impl<'s> Collector<'s> {
         }
     }
 
+    /// Counts a record read and notes its coverage without keeping it (a text log line the
+    /// reader filtered out itself).
+    pub fn counted(&mut self, channel: &str, time: Timestamp) {
+        self.report.records += 1;
+        let host = self.source.host_hint.as_deref().unwrap_or("");
+        self.report.saw(channel, host, time);
+    }
+
+    /// Says how the input's times were read (see [`InputReport::time_basis`]).
+    pub fn set_time_basis(&mut self, basis: String) {
+        self.report.time_basis = Some(basis);
+    }
+
     /// Counts a record that was read but could not be used.
     pub fn failed(&mut self, message: String, place: Place, record_id: Option<u64>) {
         self.report.records += 1;

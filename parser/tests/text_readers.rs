@@ -3,9 +3,13 @@
 //! hostile and odd inputs end to end.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use evtx::{EvtxParser, ParserSettings};
+use rdpsleuth_parser::input::Location;
+use rdpsleuth_parser::reader::ReadOptions;
 use rdpsleuth_parser::xml::parse_event;
+use rdpsleuth_parser::{Catalog, Format, Source, SourceData, firewall_log};
 
 fn corpus() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
@@ -76,4 +80,62 @@ fn every_corpus_record_rendered_to_xml_parses() {
         "{incomplete} of {parsed} records incomplete"
     );
     eprintln!("{parsed} records parsed, {incomplete} without full System values");
+}
+
+fn text_source(path: &std::path::Path, format: Format) -> Source {
+    Source {
+        display: Arc::from(path.display().to_string()),
+        location: Location::File(path.to_path_buf()),
+        format,
+        host_hint: Some("FWHOST".into()),
+        size: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+    }
+}
+
+#[test]
+fn corpus_firewall_logs_are_read_whole() {
+    let Some(dir) = corpus() else { return };
+    let catalog = Catalog::global();
+    // (file, data lines, lines kept: drops and RDP-port lines, lost-event notices)
+    for (name, lines) in [
+        ("BetaHydri__ParseFirewallLog/pfirewall.log", None),
+        (
+            "log2timeline__plaso/test_data__windows_firewall.log",
+            Some(15u64),
+        ),
+    ] {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let data_lines = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .count() as u64;
+        if let Some(expected) = lines {
+            assert_eq!(data_lines, expected);
+        }
+        let expected_kept = text
+            .lines()
+            .filter(|l| {
+                let cols: Vec<&str> = l.split_whitespace().collect();
+                !l.starts_with('#')
+                    && cols.len() >= 8
+                    && (cols[2] == "DROP"
+                        || cols[2] == "INFO-EVENTS-LOST"
+                        || cols[6] == "3389"
+                        || cols[7] == "3389")
+            })
+            .count() as u64;
+        let source = text_source(&path, Format::FirewallLog);
+        let file = std::fs::File::open(&path).unwrap();
+        let out = firewall_log::read(&source, SourceData::File(file), &ReadOptions::new(catalog));
+        assert_eq!(
+            out.report.records, data_lines,
+            "{name}: {:?}",
+            out.report.errors
+        );
+        assert_eq!(out.report.failed, 0, "{name}: {:?}", out.report.errors);
+        assert_eq!(out.report.kept, expected_kept, "{name}");
+        assert_eq!(out.events.len() as u64, expected_kept);
+        assert!(out.events.iter().all(|e| &*e.host == "FWHOST"));
+    }
 }
