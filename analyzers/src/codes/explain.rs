@@ -169,7 +169,7 @@ pub static AUTO_TABLES: &[(Table, u8, u8)] = &[
     (Table::Hresult, 85, 40),
     (Table::Ntstatus, 85, 35),
     (Table::DisconnectReason, 80, 0),
-    (Table::ExtendedReason, 70, 45),
+    (Table::ExtendedReason, 70, 25),
     (Table::TlsAlert, 60, 0),
     (Table::Win32Error, 55, 0),
     (Table::LsmReason, 50, 0),
@@ -399,7 +399,8 @@ fn read_hresult(code: u32) -> (Explanation, Known) {
         match h.wrapped {
             Some(Wrapped::NtStatus { from_nt: false, .. }) => Known::NotThisTable,
             Some(w) if w.entry().is_some() => Known::Wrapped,
-            _ if h.failure => Known::Structure,
+            // A customer-defined value decodes to nothing meaningful without its vendor.
+            _ if h.failure && !h.customer => Known::Structure,
             _ => Known::NotThisTable,
         }
     };
@@ -420,11 +421,13 @@ fn ntstatus_explanation(n: &NtStatusInfo) -> Explanation {
     };
     let mut x = Explanation::new(Table::Ntstatus, n.code, name, n.meaning(), causes);
     if n.entry.is_some() || n.win32.is_some() {
-        let facility = n
-            .facility_name
-            .map_or_else(|| format!("facility {:#X}", n.facility), str::to_owned);
+        let facility = match (n.facility, n.facility_name) {
+            (0, _) => String::new(),
+            (_, Some(name)) => format!(", {name}"),
+            (f, None) => format!(", facility {f:#X}"),
+        };
         x.details.push(format!(
-            "{:?} severity, {facility}, code {:#06X}",
+            "{:?} severity{facility}, code {:#06X}",
             n.severity, n.status_code
         ));
     }
@@ -953,10 +956,13 @@ fn explain_prefixed(target: Target, rest: &str, out: &mut Vec<Explanation>) {
     }
 }
 
+/// Readings scoring below this are dropped as noise (a bare number twisted twice).
+const MIN_SCORE: u8 = 20;
+
 /// Keeps the best-scored reading of each (table, code), best first; ties in table order.
 fn rank(readings: Vec<Explanation>) -> Vec<Explanation> {
     let mut best: BTreeMap<(Table, u32), Explanation> = BTreeMap::new();
-    for x in readings {
+    for x in readings.into_iter().filter(|x| x.score >= MIN_SCORE) {
         let key = (x.table, x.code);
         match best.get(&key) {
             Some(kept) if kept.score >= x.score => {}
@@ -1005,8 +1011,10 @@ mod tests {
             );
             assert!(x.causes.contains(&Cause::Network));
         }
-        // The same digits as a logon failure reference rank lower.
+        // The same digits as a logon failure reference rank lower; 0x2308 (a protocol-range
+        // extended reason reached by reading the digits as hex) is below the noise floor.
         let all = explain("2308");
+        assert_eq!(all.len(), 2);
         assert!(
             all.iter()
                 .any(|x| x.table == Table::MessageRef && x.code == 2308)
@@ -1134,6 +1142,11 @@ mod tests {
         assert_eq!(x.code, 0xC00000B5);
         assert_eq!(x.name.as_deref(), Some("STATUS_IO_TIMEOUT"));
         assert_eq!(x.read_as, Notation::LittleEndian);
+        assert_eq!(
+            explain("B50000D0").len(),
+            1,
+            "0xB50000D0 is a customer-bit value, no HRESULT reading"
+        );
         let n = first("5E0000C0");
         assert_eq!(n.name.as_deref(), Some("STATUS_NO_LOGON_SERVERS"));
         let b = first("binary:8B0100C0");
