@@ -44,7 +44,7 @@ pub use explain::{Explanation, Notation, Table, explain};
 pub use firewall::{ProfileSet, firewall_profiles};
 pub use hresult::{HresultInfo, Wrapped, hresult, hresult_entry};
 pub use logon::logon_type;
-pub use msgref::{MessageRef, message_ref, parse_message_ref};
+pub use msgref::{MessageRef, message_ref, parse_message_ref, win32_message_ref};
 pub use ntstatus::{
     IoErrorLogPacket, NtStatusInfo, ntstatus, ntstatus_binary, ntstatus_info, termdd_binary,
 };
