@@ -5,6 +5,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod attach;
+pub mod build;
+pub mod group;
+pub mod identity;
+pub mod link;
 pub mod model;
+pub mod net;
+pub mod outcome;
 
+#[cfg(test)]
+mod testutil;
+
+pub use build::{BuildOptions, build, build_with};
 pub use model::*;

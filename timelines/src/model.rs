@@ -116,6 +116,13 @@ pub struct HostConnection {
     pub user: Option<String>,
     /// Its events, in time order.
     pub events: Vec<EventIndex>,
+    /// ActivityIDs of the UDP side transports joined to it (a second RdpCoreTS 131 `[ip]:port`
+    /// from the same client, logged under its own ActivityID).
+    #[serde(default)]
+    pub side_transports: Vec<Guid>,
+    /// Session ids it was given (RdpCoreTS 66, LSM 21/22/25/41/42), in the order seen.
+    #[serde(default)]
+    pub sessions: Vec<u32>,
 }
 
 /// How a connection ended.
@@ -206,6 +213,19 @@ pub struct Connection {
     pub entries: Vec<TimelineEntry>,
     /// Host-state evidence around it, in time order (shared with other connections).
     pub context: Vec<TimelineEntry>,
+    /// Context left out because its kind had more events in the window than the per-kind cap
+    /// (the nearest ones are kept), per catalog kind key.
+    #[serde(default)]
+    pub context_omitted: Vec<OmittedContext>,
+}
+
+/// How many context events of one catalog kind were left out of a connection's window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OmittedContext {
+    /// The catalog kind key (`schannel`, `wfp`, …).
+    pub kind: String,
+    /// Events of that kind in the window that are not listed.
+    pub count: usize,
 }
 
 /// An estimated clock offset between a client and a server.

@@ -1,0 +1,784 @@
+//! Grouping one host's events into the halves of connections.
+//!
+//! Owns: [`ClientAttempt`]s (the client's ActivityID groups of RDPClient events, or 1024…1026
+//! sequences where a build logs no ActivityID) and [`HostConnection`]s (the host's ActivityID
+//! shared by RdpCoreTS, RCM 261/1149 and LSM; LSM's constant GUID ignored; UDP side transports,
+//! which RdpCoreTS logs under an ActivityID of their own, joined to the TCP connection of the same
+//! client; RCM and LSM events without a usable ActivityID joined by client address or session id,
+//! nearest in time).
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use rdpsleuth_parser::{Event, Guid, Timestamp};
+
+use crate::model::{ClientAttempt, EventIndex, HostConnection, HostId, Relation};
+use crate::net;
+
+/// The ActivityID LSM logs for events not tied to an inbound connection (console logons, local
+/// arbitration): identical on every machine, so it must never group anything.
+pub const LSM_CONSTANT_ACTIVITY: Guid = Guid(0x61a5_5000_55e5_1017_0000_0000_0000_0000);
+
+/// How far (seconds) an event without a usable ActivityID may lie from a connection's window
+/// and still be joined to it by client address or session id.
+pub const LOOSE_JOIN_SECONDS: f64 = 60.0;
+/// How long (seconds) after a TCP connection opened its UDP side transport may be accepted.
+pub const SIDE_TRANSPORT_SECONDS: f64 = 120.0;
+
+/// The event's ActivityID when it can group events (not nil, not LSM's constant).
+pub fn usable_activity(e: &Event) -> Option<Guid> {
+    e.activity_id
+        .filter(|g| *g != Guid::NIL && *g != LSM_CONSTANT_ACTIVITY)
+}
+
+/// Events that show a host handling one inbound connection, by catalog kind: RdpCoreTS except
+/// its listener records, RCM's per-connection records, every LSM record.
+const CONNECTION_EVENTS: &[(&str, ConnectionIds)] = &[
+    ("rdpcorets", ConnectionIds::AllBut(&[129, 229])),
+    ("rcm", ConnectionIds::Only(&[261, 1149, 1150, 1158])),
+    ("lsm", ConnectionIds::AllBut(&[32, 34, 54])),
+];
+
+/// Host channels whose events are grouped by ActivityID.
+const HOST_GROUPED_KINDS: &[&str] = &["rdpcorets", "rdpcorets_admin", "rcm", "rcm_admin", "lsm"];
+
+#[derive(Clone, Copy)]
+enum ConnectionIds {
+    AllBut(&'static [u32]),
+    Only(&'static [u32]),
+}
+
+fn is_connection_event(e: &Event) -> bool {
+    let key = e.kind.key();
+    CONNECTION_EVENTS.iter().any(|(k, ids)| {
+        *k == key
+            && match ids {
+                ConnectionIds::AllBut(not) => !not.contains(&e.event_id),
+                ConnectionIds::Only(only) => only.contains(&e.event_id),
+            }
+    })
+}
+
+fn is_kind(e: &Event, key: &str, id: u32) -> bool {
+    e.event_id == id && e.kind.key() == key
+}
+
+/// The client endpoint a host event names, and the transport when it says.
+fn client_endpoint(e: &Event) -> Option<(net::Endpoint, Option<&str>)> {
+    let f = &e.fields;
+    match (e.kind.key(), e.event_id) {
+        ("rdpcorets", 131) => {
+            let ep = f.text("ClientIP").and_then(net::parse_endpoint)?;
+            Some((ep, f.text("ConnType")))
+        }
+        ("rdpcorets", 139 | 140) => Some((f.text("IPString").and_then(net::parse_endpoint)?, None)),
+        ("rcm", 1149) => Some((f.text("Param3").and_then(net::parse_endpoint)?, None)),
+        ("rcm", 1158) => Some((f.text("Param1").and_then(net::parse_endpoint)?, None)),
+        ("lsm", 21 | 22 | 24 | 25) => {
+            Some((f.text("Address").and_then(net::parse_endpoint)?, None))
+        }
+        _ => None,
+    }
+}
+
+/// The session id an LSM or RdpCoreTS event names.
+fn session_of(e: &Event) -> Option<u32> {
+    let f = &e.fields;
+    match e.kind.key() {
+        "lsm" => f
+            .u32("SessionID")
+            .or_else(|| f.u32("Session"))
+            .or_else(|| f.u32("TargetSession"))
+            .or_else(|| f.u32("SessionId")),
+        "rdpcorets" if e.event_id == 66 => f.u32("SessionID"),
+        _ => None,
+    }
+}
+
+/// Seconds from `t` to the window `[start, end]` (0 inside).
+pub fn distance_to_window(t: Timestamp, start: Timestamp, end: Timestamp) -> f64 {
+    if t < start {
+        t.seconds_since(start)
+    } else if t > end {
+        t.seconds_since(end)
+    } else {
+        0.0
+    }
+}
+
+/// A client attempt with the events it owns.
+#[derive(Clone, Debug)]
+pub struct ClientHalf {
+    /// The attempt.
+    pub attempt: ClientAttempt,
+    /// Owned events and why.
+    pub owned: Vec<(EventIndex, Relation)>,
+}
+
+/// A host connection with the events it owns.
+#[derive(Clone, Debug)]
+pub struct HostHalf {
+    /// The connection.
+    pub conn: HostConnection,
+    /// Owned events and why.
+    pub owned: Vec<(EventIndex, Relation)>,
+}
+
+impl HostHalf {
+    /// Adds an owned event and keeps `conn.events` sorted and the window up to date.
+    pub fn own(&mut self, events: &[Event], index: EventIndex, relation: Relation) {
+        self.owned.push((index, relation));
+        let pos = self.conn.events.partition_point(|&i| i < index);
+        self.conn.events.insert(pos, index);
+        if let Some(e) = events.get(index) {
+            self.conn.start = self.conn.start.min(e.time);
+            self.conn.end = self.conn.end.max(e.time);
+        }
+    }
+}
+
+/// Groups a client host's RDPClient events (in time order) into attempts.
+pub fn client_attempts(events: &[Event], host: HostId, indices: &[EventIndex]) -> Vec<ClientHalf> {
+    let mut groups: Vec<Vec<EventIndex>> = Vec::new();
+    let mut open_by_activity: HashMap<Guid, usize> = HashMap::new();
+    let mut closed_activity: HashMap<Guid, bool> = HashMap::new();
+    let mut open_sequence: Option<usize> = None;
+    for &i in indices {
+        let Some(e) = events.get(i) else { continue };
+        if e.kind.key() != "rdpclient" {
+            continue;
+        }
+        match usable_activity(e) {
+            Some(g) => {
+                let restart = e.event_id == 1024 && closed_activity.get(&g) == Some(&true);
+                let slot = match open_by_activity.get(&g) {
+                    Some(&slot) if !restart => slot,
+                    _ => {
+                        groups.push(Vec::new());
+                        open_by_activity.insert(g, groups.len() - 1);
+                        closed_activity.insert(g, false);
+                        groups.len() - 1
+                    }
+                };
+                if let Some(group) = groups.get_mut(slot) {
+                    group.push(i);
+                }
+                if e.event_id == 1026 {
+                    closed_activity.insert(g, true);
+                }
+            }
+            None => {
+                let slot = match open_sequence {
+                    Some(slot) if e.event_id != 1024 => slot,
+                    _ => {
+                        groups.push(Vec::new());
+                        groups.len() - 1
+                    }
+                };
+                if let Some(group) = groups.get_mut(slot) {
+                    group.push(i);
+                }
+                open_sequence = (e.event_id != 1026).then_some(slot);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|g| attempt_from(events, host, g))
+        .collect()
+}
+
+fn attempt_from(events: &[Event], host: HostId, group: Vec<EventIndex>) -> Option<ClientHalf> {
+    let first = events.get(*group.first()?)?;
+    let mut a = ClientAttempt {
+        client: host,
+        activity_id: usable_activity(first),
+        target: None,
+        server_address: None,
+        start: first.time,
+        end: first.time,
+        transport_connected: false,
+        logged_on: false,
+        disconnect_reason: None,
+        events: group.clone(),
+    };
+    for &i in &group {
+        let Some(e) = events.get(i) else { continue };
+        a.start = a.start.min(e.time);
+        a.end = a.end.max(e.time);
+        let value = e.fields.text("Value");
+        match e.event_id {
+            1024 if a.target.is_none() => a.target = value.map(str::to_string),
+            1102 if a.server_address.is_none() => a.server_address = value.map(str::to_string),
+            1025 => a.transport_connected = true,
+            1027 => a.logged_on = true,
+            1026 if a.disconnect_reason.is_none() => a.disconnect_reason = e.fields.u32("Value"),
+            _ => {}
+        }
+    }
+    let owned = group.iter().map(|&i| (i, Relation::Activity)).collect();
+    Some(ClientHalf { attempt: a, owned })
+}
+
+/// When the client's transport came up (1025), else when the attempt began: the moment that
+/// matches the host's 131.
+pub fn attempt_anchor(events: &[Event], a: &ClientAttempt) -> Timestamp {
+    a.events
+        .iter()
+        .filter_map(|&i| events.get(i))
+        .find(|e| e.event_id == 1025)
+        .map_or(a.start, |e| e.time)
+}
+
+/// Groups a server host's RdpCoreTS / RCM / LSM events (in time order) into host connections.
+pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) -> Vec<HostHalf> {
+    // 1. ActivityID groups, in order of their first event.
+    let mut order: Vec<Guid> = Vec::new();
+    let mut by_activity: HashMap<Guid, Vec<EventIndex>> = HashMap::new();
+    let mut loose: Vec<EventIndex> = Vec::new();
+    for &i in indices {
+        let Some(e) = events.get(i) else { continue };
+        if !HOST_GROUPED_KINDS.contains(&e.kind.key()) {
+            continue;
+        }
+        match usable_activity(e) {
+            Some(g) => by_activity
+                .entry(g)
+                .or_insert_with(|| {
+                    order.push(g);
+                    Vec::new()
+                })
+                .push(i),
+            None => loose.push(i),
+        }
+    }
+    let mut groups: Vec<(Guid, Vec<EventIndex>)> = Vec::new();
+    for g in order {
+        let Some(members) = by_activity.remove(&g) else {
+            continue;
+        };
+        if members
+            .iter()
+            .filter_map(|&i| events.get(i))
+            .any(is_connection_event)
+        {
+            groups.push((g, members));
+        }
+        // Groups without a connection event (listener records) stay unowned: context.
+    }
+
+    // 2. Build the connections; UDP side transports wait for their TCP connection.
+    let mut halves: Vec<HostHalf> = Vec::new();
+    let mut side: Vec<(Guid, Vec<EventIndex>, net::Endpoint, Timestamp)> = Vec::new();
+    for (g, members) in groups {
+        let first_131 = members
+            .iter()
+            .filter_map(|&i| events.get(i))
+            .filter(|e| is_kind(e, "rdpcorets", 131))
+            .filter_map(client_endpoint)
+            .collect::<Vec<_>>();
+        let tcp = first_131
+            .iter()
+            .any(|(_, t)| t.is_some_and(|t| t.eq_ignore_ascii_case("TCP")));
+        let udp = first_131
+            .iter()
+            .find(|(_, t)| t.is_some_and(|t| t.eq_ignore_ascii_case("UDP")));
+        if let (false, Some((ep, _))) = (tcp, udp) {
+            let start = members
+                .first()
+                .and_then(|&i| events.get(i))
+                .map_or(Timestamp(0), |e| e.time);
+            side.push((g, members, *ep, start));
+            continue;
+        }
+        halves.push(half_from(
+            events,
+            host,
+            Some(g),
+            members,
+            Relation::Activity,
+        ));
+    }
+    for (g, members, ep, start) in side {
+        let target = halves
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                h.conn.client_ip == Some(ep.ip)
+                    && h.conn
+                        .transport
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("TCP"))
+                    && h.conn.start <= start
+                    && start.seconds_since(h.conn.start) <= SIDE_TRANSPORT_SECONDS
+            })
+            .max_by_key(|(i, h)| (h.conn.start, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        match target.and_then(|t| halves.get_mut(t)) {
+            Some(h) => {
+                for &i in &members {
+                    h.own(events, i, Relation::Address);
+                }
+                h.conn.side_transports.push(g);
+            }
+            None => halves.push(half_from(
+                events,
+                host,
+                Some(g),
+                members,
+                Relation::Activity,
+            )),
+        }
+    }
+
+    // 3. Records without a usable ActivityID.
+    for i in loose {
+        let Some(e) = events.get(i) else { continue };
+        let endpoint = client_endpoint(e).map(|(ep, _)| ep);
+        let joined = endpoint
+            .and_then(|ep| nearest_by(&halves, e.time, |h| h.conn.client_ip == Some(ep.ip)))
+            .map(|h| (h, Relation::Address))
+            .or_else(|| {
+                // A console record (`Address` "LOCAL" in any language) is no RDP connection's.
+                let local = e.fields.text("Address").is_some() && endpoint.is_none();
+                let s = session_of(e).filter(|_| !local)?;
+                nearest_by(&halves, e.time, |h| h.conn.sessions.contains(&s))
+                    .map(|h| (h, Relation::Nearest))
+            });
+        if let Some((h, relation)) = joined {
+            if let Some(half) = halves.get_mut(h) {
+                half.own(events, i, relation);
+                absorb(&mut half.conn, e);
+            }
+            continue;
+        }
+        let opens = is_kind(e, "rcm", 261) || is_kind(e, "rcm", 1149) || is_kind(e, "rcm", 1158);
+        if is_kind(e, "rcm", 1149) {
+            // An older RCM logs 261 and 1149 without Correlation: a 1149 completes the
+            // address-less connection its 261 opened just before.
+            let pending = halves.iter().rposition(|h| {
+                h.conn.activity_id.is_none()
+                    && h.conn.client_ip.is_none()
+                    && !h.conn.authenticated
+                    && (0.0..=30.0).contains(&e.time.seconds_since(h.conn.start))
+            });
+            if let Some(half) = pending.and_then(|p| halves.get_mut(p)) {
+                half.own(events, i, Relation::Address);
+                absorb(&mut half.conn, e);
+                continue;
+            }
+        }
+        if opens {
+            halves.push(half_from(events, host, None, vec![i], Relation::Address));
+        }
+        // Anything else stays unowned.
+    }
+    halves.sort_by(|a, b| {
+        a.conn
+            .start
+            .cmp(&b.conn.start)
+            .then(a.conn.events.first().cmp(&b.conn.events.first()))
+    });
+    halves
+}
+
+/// The half (index) with `accept` whose window is nearest to `t`, within
+/// [`LOOSE_JOIN_SECONDS`].
+fn nearest_by(
+    halves: &[HostHalf],
+    t: Timestamp,
+    accept: impl Fn(&HostHalf) -> bool,
+) -> Option<usize> {
+    halves
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| accept(h))
+        .map(|(i, h)| (i, distance_to_window(t, h.conn.start, h.conn.end).abs()))
+        .filter(|(_, d)| *d <= LOOSE_JOIN_SECONDS)
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .map(|(i, _)| i)
+}
+
+fn half_from(
+    events: &[Event],
+    host: HostId,
+    activity: Option<Guid>,
+    mut members: Vec<EventIndex>,
+    relation: Relation,
+) -> HostHalf {
+    members.sort_unstable();
+    let t0 = members
+        .first()
+        .and_then(|&i| events.get(i))
+        .map_or(Timestamp(0), |e| e.time);
+    let mut conn = HostConnection {
+        server: host,
+        activity_id: activity,
+        client_ip: None,
+        client_port: None,
+        transport: None,
+        start: t0,
+        end: t0,
+        authenticated: false,
+        session_started: false,
+        credential_failure: false,
+        security_layer_error: false,
+        tls_version: None,
+        user: None,
+        events: members.clone(),
+        side_transports: Vec::new(),
+        sessions: Vec::new(),
+    };
+    for &i in &members {
+        if let Some(e) = events.get(i) {
+            absorb(&mut conn, e);
+        }
+    }
+    HostHalf {
+        conn,
+        owned: members.into_iter().map(|i| (i, relation)).collect(),
+    }
+}
+
+/// Updates a host connection's facts with one of its events.
+fn absorb(c: &mut HostConnection, e: &Event) {
+    c.start = c.start.min(e.time);
+    c.end = c.end.max(e.time);
+    let key = e.kind.key();
+    let f = &e.fields;
+    if let Some((ep, transport)) = client_endpoint(e) {
+        let is_131 = is_kind(e, "rdpcorets", 131);
+        let is_udp = transport.is_some_and(|t| t.eq_ignore_ascii_case("UDP"));
+        if c.client_ip.is_none() || (is_131 && c.transport.is_none() && !is_udp) {
+            c.client_ip = Some(ep.ip);
+            if is_131 {
+                c.client_port = ep.port;
+                c.transport = transport.map(str::to_ascii_uppercase);
+            }
+        }
+    }
+    match (key, e.event_id) {
+        ("rcm", 1149) => {
+            c.authenticated = true;
+            if c.user.is_none() {
+                c.user = match (f.text("Param2"), f.text("Param1")) {
+                    (Some(d), Some(u)) => Some(format!("{d}\\{u}")),
+                    (None, Some(u)) => Some(u.to_string()),
+                    _ => None,
+                };
+            }
+        }
+        ("lsm", 21 | 22 | 25) | ("rdpcorets", 66) => c.session_started = true,
+        ("rdpcorets", 140) => c.credential_failure = true,
+        ("rdpcorets", 139 | 97) => c.security_layer_error = true,
+        ("rdpcorets", 153) if c.tls_version.is_none() => {
+            c.tls_version = f.text("TLSVersion").map(str::to_string);
+        }
+        _ => {}
+    }
+    if key == "lsm" && c.user.is_none() {
+        c.user = f.text("User").map(str::to_string);
+    }
+    if matches!(
+        (key, e.event_id),
+        ("lsm", 21 | 22 | 25 | 41 | 42) | ("rdpcorets", 66)
+    ) && let Some(s) = session_of(e)
+        && !c.sessions.contains(&s)
+    {
+        c.sessions.push(s);
+    }
+}
+
+/// The client time-zone bias (hours) a host connection's RdpCoreTS 104 reports (`"[1]"`).
+pub fn timezone_bias_hours(events: &[Event], c: &HostConnection) -> Option<i64> {
+    c.events
+        .iter()
+        .filter_map(|&i| events.get(i))
+        .filter(|e| is_kind(e, "rdpcorets", 104))
+        .find_map(|e| {
+            let t = e.fields.text("TimezoneBiasHour")?;
+            t.trim_matches(|c| c == '[' || c == ']' || c == ' ')
+                .parse::<i64>()
+                .ok()
+                .filter(|h| h.abs() <= 14)
+        })
+}
+
+/// The client addresses of host connections by address, for quick lookups.
+pub fn by_client_ip(halves: &[HostHalf]) -> BTreeMap<IpAddr, Vec<usize>> {
+    let mut map: BTreeMap<IpAddr, Vec<usize>> = BTreeMap::new();
+    for (i, h) in halves.iter().enumerate() {
+        if let Some(ip) = h.conn.client_ip {
+            map.entry(ip).or_default().push(i);
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::*;
+
+    fn all(events: &[Event]) -> Vec<EventIndex> {
+        (0..events.len()).collect()
+    }
+
+    fn sorted(mut events: Vec<Event>) -> Vec<Event> {
+        events.sort_by_key(|e| e.time);
+        events
+    }
+
+    #[test]
+    fn client_attempts_by_activity_and_by_sequence() {
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01", Some("10.0.0.10"), 2308, false);
+        events.extend(client_attempt(
+            "WS1",
+            guid(2),
+            5_000,
+            "srv01",
+            None,
+            0,
+            true,
+        ));
+        // A build without ActivityIDs: 1024 opens, 1026 closes.
+        events.push(client("WS1", None, 1024, 100_000, &[("Value", "srv02")]));
+        events.push(client("WS1", None, 1025, 100_100, &[]));
+        events.push(client("WS1", None, 1026, 100_200, &[("Value", "516")]));
+        events.push(client("WS1", None, 1024, 110_000, &[("Value", "srv03")]));
+        events.push(client("WS1", None, 1026, 110_500, &[("Value", "264")]));
+        let events = sorted(events);
+        let halves = client_attempts(&events, 0, &all(&events));
+        assert_eq!(halves.len(), 4);
+        let a = &halves[0].attempt;
+        assert_eq!(a.activity_id, Some(guid(1)));
+        assert_eq!(a.target.as_deref(), Some("srv01"));
+        assert_eq!(a.server_address.as_deref(), Some("10.0.0.10"));
+        assert_eq!(a.disconnect_reason, Some(2308));
+        assert!(a.transport_connected && !a.logged_on);
+        assert!(halves[1].attempt.logged_on);
+        assert_eq!(halves[2].attempt.activity_id, None);
+        assert_eq!(halves[2].attempt.target.as_deref(), Some("srv02"));
+        assert_eq!(halves[2].attempt.events.len(), 3);
+        assert_eq!(halves[3].attempt.target.as_deref(), Some("srv03"));
+        assert_eq!(halves[3].attempt.disconnect_reason, Some(264));
+        assert_eq!(attempt_anchor(&events, a), at(50));
+    }
+
+    #[test]
+    fn a_reused_client_activity_after_its_disconnect_is_a_new_attempt() {
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 2308, false);
+        events.extend(client_attempt(
+            "WS1",
+            guid(1),
+            4_000,
+            "srv01",
+            None,
+            2308,
+            false,
+        ));
+        let events = sorted(events);
+        let halves = client_attempts(&events, 0, &all(&events));
+        assert_eq!(halves.len(), 2);
+    }
+
+    #[test]
+    fn host_groups_share_activity_across_channels_and_ignore_lsm_constant() {
+        let mut events = host_connection("SRV01", guid(7), 0, "10.0.0.5", 50000, true);
+        // Console logon with LSM's constant GUID at the same time: not part of it.
+        events.push(lsm(
+            "SRV01",
+            Some(LSM_CONSTANT_ACTIVITY),
+            21,
+            2_700,
+            &[
+                ("User", "CORP\\admin"),
+                ("SessionID", "1"),
+                ("Address", "LOCAL"),
+            ],
+        ));
+        events.push(lsm(
+            "SRV01",
+            Some(LSM_CONSTANT_ACTIVITY),
+            41,
+            2_800,
+            &[("User", "CORP\\admin"), ("SessionID", "1")],
+        ));
+        // Listener record: not a connection.
+        events.push(corets(
+            "SRV01",
+            Some(guid(99)),
+            129,
+            3_000,
+            &[("Port", "3389")],
+        ));
+        let events = sorted(events);
+        let halves = host_connections(&events, 0, &all(&events));
+        assert_eq!(halves.len(), 1);
+        let c = &halves[0].conn;
+        assert_eq!(c.activity_id, Some(guid(7)));
+        assert_eq!(c.client_ip, Some("10.0.0.5".parse().unwrap()));
+        assert_eq!(c.client_port, Some(50000));
+        assert_eq!(c.transport.as_deref(), Some("TCP"));
+        assert!(c.authenticated && c.session_started);
+        assert_eq!(c.user.as_deref(), Some("CORP\\alice"));
+        assert_eq!(c.sessions, vec![2]);
+        assert_eq!(c.events.len(), 7);
+        assert!(
+            c.events
+                .iter()
+                .all(|&i| events[i].activity_id == Some(guid(7)))
+        );
+    }
+
+    #[test]
+    fn udp_side_transport_joins_its_tcp_connection() {
+        // As in the real rdpsharp sample: the UDP 131 has its own ActivityID.
+        let udp_act = Guid(0xaf15_9b2d_d587_4709_ab35_f167_130b_0000);
+        let mut events = host_connection("SRV01", guid(1), 0, "10.0.2.16", 52202, true);
+        events.push(corets(
+            "SRV01",
+            Some(udp_act),
+            131,
+            5_356,
+            &[("ConnType", "UDP"), ("ClientIP", "[10.0.2.16]:59407")],
+        ));
+        events.push(corets(
+            "SRV01",
+            Some(udp_act),
+            68,
+            8_800,
+            &[("ConnectionName", "RDP-Tcp#0")],
+        ));
+        // Another client's TCP connection in between must not take it.
+        events.extend(host_connection(
+            "SRV01",
+            guid(2),
+            3_000,
+            "10.0.9.9",
+            40000,
+            false,
+        ));
+        let events = sorted(events);
+        let halves = host_connections(&events, 0, &all(&events));
+        assert_eq!(halves.len(), 2);
+        let c = &halves[0].conn;
+        assert_eq!(c.activity_id, Some(guid(1)));
+        assert_eq!(c.side_transports, vec![udp_act]);
+        assert_eq!(c.transport.as_deref(), Some("TCP"));
+        assert_eq!(c.client_port, Some(52202));
+        let udp_owned: Vec<_> = halves[0]
+            .owned
+            .iter()
+            .filter(|(i, _)| events[*i].activity_id == Some(udp_act))
+            .collect();
+        assert_eq!(udp_owned.len(), 2);
+        assert!(udp_owned.iter().all(|(_, r)| *r == Relation::Address));
+        // A UDP transport with no TCP connection before it stands alone.
+        let lone = vec![corets(
+            "SRV01",
+            Some(udp_act),
+            131,
+            0,
+            &[("ConnType", "UDP"), ("ClientIP", "[10.0.2.16]:59407")],
+        )];
+        let halves = host_connections(&lone, 0, &[0]);
+        assert_eq!(halves.len(), 1);
+        assert_eq!(halves[0].conn.transport.as_deref(), Some("UDP"));
+    }
+
+    #[test]
+    fn records_without_correlation_join_by_address_or_session() {
+        let mut events = host_connection("SRV01", guid(1), 0, "10.0.0.5", 50000, true);
+        events.extend(host_connection(
+            "SRV01",
+            guid(2),
+            1_000,
+            "10.0.0.6",
+            50001,
+            false,
+        ));
+        // Older RCM 1149 without Correlation, from 10.0.0.6.
+        events.push(rcm(
+            "SRV01",
+            None,
+            1149,
+            1_500,
+            &[("Param1", "bob"), ("Param3", "10.0.0.6")],
+        ));
+        // LSM 39 without Correlation, naming session 2 (the first connection's session).
+        events.push(lsm(
+            "SRV01",
+            None,
+            39,
+            2_800,
+            &[("TargetSession", "2"), ("Source", "2")],
+        ));
+        // LSM 40 for a session nobody has: stays unowned.
+        events.push(lsm(
+            "SRV01",
+            None,
+            40,
+            2_900,
+            &[("Session", "7"), ("Reason", "0")],
+        ));
+        let events = sorted(events);
+        let halves = host_connections(&events, 0, &all(&events));
+        assert_eq!(halves.len(), 2);
+        let second = halves
+            .iter()
+            .find(|h| h.conn.activity_id == Some(guid(2)))
+            .unwrap();
+        assert!(second.conn.authenticated);
+        assert_eq!(second.conn.user.as_deref(), Some("bob"));
+        let first = halves
+            .iter()
+            .find(|h| h.conn.activity_id == Some(guid(1)))
+            .unwrap();
+        let lsm39 = events.iter().position(|e| e.event_id == 39).unwrap();
+        assert!(first.owned.contains(&(lsm39, Relation::Nearest)));
+        let lsm40 = events.iter().position(|e| e.event_id == 40).unwrap();
+        assert!(halves.iter().all(|h| !h.conn.events.contains(&lsm40)));
+    }
+
+    #[test]
+    fn old_rcm_without_correlation_opens_connections() {
+        let events = vec![
+            rcm("SRV01", None, 261, 0, &[("listenerName", "RDP-Tcp")]),
+            rcm(
+                "SRV01",
+                None,
+                1149,
+                2_000,
+                &[("Param1", "bob"), ("Param3", "10.0.0.7")],
+            ),
+            rcm(
+                "SRV01",
+                None,
+                1149,
+                90_000,
+                &[("Param1", "eve"), ("Param3", "10.0.0.8")],
+            ),
+        ];
+        let halves = host_connections(&events, 0, &all(&events));
+        assert_eq!(halves.len(), 2);
+        assert_eq!(halves[0].conn.events, vec![0, 1]);
+        assert_eq!(halves[0].conn.client_ip, Some("10.0.0.7".parse().unwrap()));
+        assert_eq!(halves[1].conn.user.as_deref(), Some("eve"));
+    }
+
+    #[test]
+    fn timezone_hint_is_read() {
+        let mut events = host_connection("SRV01", guid(1), 0, "10.0.0.5", 50000, true);
+        events.push(corets(
+            "SRV01",
+            Some(guid(1)),
+            104,
+            100,
+            &[("TimezoneBiasHour", "[1]")],
+        ));
+        let events = sorted(events);
+        let halves = host_connections(&events, 0, &all(&events));
+        assert_eq!(timezone_bias_hours(&events, &halves[0].conn), Some(1));
+    }
+}

@@ -1,0 +1,715 @@
+//! Linking client attempts to host connections across machines, with estimated clock offsets.
+//!
+//! Owns:
+//! * the **target** of each attempt: the target as typed (name, FQDN or IP) and the 1102 server
+//!   address matched against the hosts' identities;
+//! * the **clock offset** of each client–server pair, estimated robustly from the attempts and
+//!   connections themselves: every difference between a host connection's start and an attempt's
+//!   transport-up time within ±[`SEARCH_SECONDS`] (and, where RdpCoreTS 104 reports the client's
+//!   time-zone bias, the same around ± that many whole hours) is a vote; the offsets with the
+//!   densest votes are scored by how many attempts they pair one-to-one with connections within
+//!   [`MATCH_SECONDS`]; the winner is refined to the median of its pairs. Retries a few seconds
+//!   apart make side peaks, but only the true offset pairs every retry;
+//! * the **links**, decided with the corrected clocks within [`LINK_SECONDS`]: unique candidates
+//!   first (and the client's address learned from them), then the rest nearest first, with a
+//!   consistent client address — once a client's address is known, a connection from another
+//!   address is not its attempt.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use rayon::prelude::*;
+use rdpsleuth_parser::{Event, Timestamp};
+
+use crate::group::{ClientHalf, HostHalf, attempt_anchor, timezone_bias_hours};
+use crate::identity::Identity;
+use crate::model::{ClockOffset, HostId};
+use crate::net;
+
+/// How far (seconds) a client's clock may be off without a time-zone hint.
+pub const SEARCH_SECONDS: f64 = 600.0;
+/// Tolerance (seconds) when counting attempts an offset pairs with connections.
+pub const MATCH_SECONDS: f64 = 2.0;
+/// Tolerance (seconds) of a link once clocks are corrected.
+pub const LINK_SECONDS: f64 = 3.0;
+/// Offsets this small (seconds) need no consensus: the clocks agree.
+pub const AGREEING_CLOCKS_SECONDS: f64 = 5.0;
+/// Candidate offsets scored per pair (the densest vote clusters).
+const CANDIDATES: usize = 16;
+
+/// What linking decided.
+#[derive(Debug, Default)]
+pub struct Linking {
+    /// For each attempt, the host it targeted, when the logs show that host.
+    pub attempt_server: Vec<Option<HostId>>,
+    /// Linked (attempt, host connection) pairs.
+    pub links: Vec<(usize, usize)>,
+    /// The estimated offsets per pair, in (client, server) order.
+    pub offsets: Vec<ClockOffset>,
+}
+
+impl Linking {
+    /// Server clock minus client clock for a pair, when estimated.
+    pub fn pair_offset(&self, client: HostId, server: HostId) -> Option<f64> {
+        self.offsets
+            .iter()
+            .find(|o| o.client == client && o.server == server)
+            .map(|o| o.seconds)
+    }
+}
+
+/// The hosts an attempt names: its target as typed and its 1102 server address. Hosts that
+/// accept connections are preferred when a name is shared.
+fn resolve_attempt(identity: &Identity, a: &ClientHalf, servers: &BTreeSet<HostId>) -> Vec<HostId> {
+    let mut found: BTreeSet<HostId> = BTreeSet::new();
+    for text in [
+        a.attempt.target.as_deref(),
+        a.attempt.server_address.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        found.extend(identity.resolve(text));
+    }
+    if found.len() > 1 {
+        let serving: BTreeSet<HostId> = found.intersection(servers).copied().collect();
+        if !serving.is_empty() {
+            found = serving;
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// The offset estimate of one pair.
+#[derive(Clone, Debug, PartialEq)]
+struct Estimate {
+    seconds: f64,
+    pairs: usize,
+    spread: f64,
+}
+
+/// Counts attempts paired one-to-one with connections when the client clock is moved by `d`
+/// (both lists sorted), and returns the matched differences.
+fn one_to_one(anchors: &[Timestamp], starts: &[Timestamp], d: f64) -> Vec<f64> {
+    let mut matched = Vec::new();
+    let mut j = 0;
+    for &a in anchors {
+        let moved = a.add_seconds(d);
+        while j < starts.len()
+            && starts
+                .get(j)
+                .is_some_and(|&s| s.seconds_since(moved) < -MATCH_SECONDS)
+        {
+            j += 1;
+        }
+        if let Some(&s) = starts.get(j)
+            && s.seconds_since(moved).abs() <= MATCH_SECONDS
+        {
+            matched.push(s.seconds_since(a));
+            j += 1;
+        }
+    }
+    matched
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => values.get(n / 2).copied().unwrap_or(0.0),
+        _ => {
+            let a = values.get(n / 2 - 1).copied().unwrap_or(0.0);
+            let b = values.get(n / 2).copied().unwrap_or(0.0);
+            (a + b) / 2.0
+        }
+    }
+}
+
+/// Estimates server-minus-client clock offset from attempt anchors and connection starts (both
+/// sorted). `hours` are whole-hour shifts to search besides 0 (from time-zone hints).
+/// `corroborated` says the connections are known to come from this client's address, so a
+/// single pair may decide.
+fn estimate_offset(
+    anchors: &[Timestamp],
+    starts: &[Timestamp],
+    hours: &[i64],
+    corroborated: bool,
+) -> Option<Estimate> {
+    if anchors.is_empty() || starts.is_empty() {
+        return None;
+    }
+    let mut shifts: Vec<f64> = vec![0.0];
+    shifts.extend(
+        hours
+            .iter()
+            .filter(|&&h| h != 0)
+            .map(|&h| h as f64 * 3_600.0),
+    );
+    // Votes: every difference within the search range of a shift.
+    let mut votes: Vec<f64> = Vec::new();
+    for &a in anchors {
+        for &shift in &shifts {
+            let lo = a.add_seconds(shift - SEARCH_SECONDS);
+            let hi = a.add_seconds(shift + SEARCH_SECONDS);
+            let from = starts.partition_point(|&s| s < lo);
+            let to = starts.partition_point(|&s| s <= hi);
+            votes.extend(
+                starts
+                    .get(from..to)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|s| s.seconds_since(a)),
+            );
+        }
+    }
+    if votes.is_empty() {
+        return None;
+    }
+    votes.sort_by(f64::total_cmp);
+    // Density of each vote: votes within ±MATCH_SECONDS.
+    let mut density: Vec<(usize, f64)> = Vec::with_capacity(votes.len());
+    let (mut lo, mut hi) = (0usize, 0usize);
+    for &v in &votes {
+        while votes.get(lo).is_some_and(|&x| x < v - MATCH_SECONDS) {
+            lo += 1;
+        }
+        while votes.get(hi).is_some_and(|&x| x <= v + MATCH_SECONDS) {
+            hi += 1;
+        }
+        density.push((hi - lo, v));
+    }
+    density.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)));
+    let mut candidates: Vec<f64> = Vec::new();
+    for &(_, v) in &density {
+        if candidates.iter().all(|&c| (c - v).abs() > MATCH_SECONDS) {
+            candidates.push(v);
+            if candidates.len() >= CANDIDATES {
+                break;
+            }
+        }
+    }
+    let region = |d: f64| -> usize { if d.abs() <= SEARCH_SECONDS { 0 } else { 1 } };
+    let mut best: Option<(Estimate, usize)> = None;
+    for c in candidates {
+        let mut matched = one_to_one(anchors, starts, c);
+        if matched.is_empty() {
+            continue;
+        }
+        // Refine around the median and count again, so the estimate is the pairs' centre.
+        let centre = median(&mut matched.clone());
+        let mut refined = one_to_one(anchors, starts, centre);
+        if refined.len() < matched.len() {
+            refined = std::mem::take(&mut matched);
+        }
+        let seconds = median(&mut refined.clone());
+        let mut deviations: Vec<f64> = refined.iter().map(|x| (x - seconds).abs()).collect();
+        let spread = median(&mut deviations);
+        let e = Estimate {
+            seconds,
+            pairs: refined.len(),
+            spread,
+        };
+        let better = match &best {
+            None => true,
+            Some((b, b_region)) => (e.pairs, std::cmp::Reverse(region(e.seconds)))
+                .cmp(&(b.pairs, std::cmp::Reverse(*b_region)))
+                .then_with(|| b.spread.total_cmp(&e.spread))
+                .then_with(|| b.seconds.abs().total_cmp(&e.seconds.abs()))
+                .is_gt(),
+        };
+        if better {
+            best = Some((e.clone(), region(e.seconds)));
+        }
+    }
+    let (e, _) = best?;
+    let agreeing = e.seconds.abs() <= AGREEING_CLOCKS_SECONDS;
+    (e.pairs >= 2 || corroborated || agreeing).then_some(e)
+}
+
+/// Links attempts to host connections and estimates clock offsets; learns addresses on the way.
+pub fn link(
+    events: &[Event],
+    identity: &mut Identity,
+    clients: &[ClientHalf],
+    servers: &[HostHalf],
+) -> Linking {
+    let serving: BTreeSet<HostId> = servers.iter().map(|h| h.conn.server).collect();
+    let anchors: Vec<Timestamp> = clients
+        .iter()
+        .map(|c| attempt_anchor(events, &c.attempt))
+        .collect();
+    let mut attempt_server: Vec<Option<HostId>> = clients
+        .iter()
+        .map(|a| {
+            let found = resolve_attempt(identity, a, &serving);
+            match found.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            }
+        })
+        .collect();
+
+    let mut links: Vec<(usize, usize)> = Vec::new();
+    let mut offsets: BTreeMap<(HostId, HostId), Estimate> = BTreeMap::new();
+    // Two rounds: the second resolves attempts by the client addresses the first learned.
+    for round in 0..2 {
+        if round == 1 {
+            let newly = resolve_by_address(identity, clients, servers, &mut attempt_server, &links);
+            if !newly {
+                break;
+            }
+        }
+        let linked_attempts: BTreeSet<usize> = links.iter().map(|l| l.0).collect();
+        let linked_conns: BTreeSet<usize> = links.iter().map(|l| l.1).collect();
+        let mut pairs: BTreeMap<(HostId, HostId), Vec<usize>> = BTreeMap::new();
+        for (k, a) in clients.iter().enumerate() {
+            if linked_attempts.contains(&k) {
+                continue;
+            }
+            if let Some(Some(server)) = attempt_server.get(k) {
+                pairs
+                    .entry((a.attempt.client, *server))
+                    .or_default()
+                    .push(k);
+            }
+        }
+        let mut conns_by_server: BTreeMap<HostId, Vec<usize>> = BTreeMap::new();
+        for (h, half) in servers.iter().enumerate() {
+            if !linked_conns.contains(&h) {
+                conns_by_server.entry(half.conn.server).or_default().push(h);
+            }
+        }
+        let pair_list: Vec<((HostId, HostId), Vec<usize>)> = pairs.into_iter().collect();
+        let identity_ro: &Identity = identity;
+        let estimates: Vec<Option<Estimate>> = pair_list
+            .par_iter()
+            .map(|((client, server), attempts)| {
+                let conns =
+                    candidate_conns(identity_ro, servers, conns_by_server.get(server), *client);
+                let mut a: Vec<Timestamp> = attempts
+                    .iter()
+                    .filter_map(|&k| anchors.get(k).copied())
+                    .collect();
+                a.sort();
+                let mut s: Vec<Timestamp> = conns
+                    .iter()
+                    .filter_map(|&h| servers.get(h).map(|x| x.conn.start))
+                    .collect();
+                s.sort();
+                let mut hours: Vec<i64> = conns
+                    .iter()
+                    .filter_map(|&h| servers.get(h))
+                    .filter_map(|x| timezone_bias_hours(events, &x.conn))
+                    .flat_map(|b| [b, -b])
+                    .collect();
+                hours.sort_unstable();
+                hours.dedup();
+                let corroborated = identity_ro
+                    .hosts
+                    .get(*client)
+                    .is_some_and(|h| !h.addresses.is_empty());
+                match offsets.get(&(*client, *server)) {
+                    Some(known) => Some(known.clone()),
+                    None => estimate_offset(&a, &s, &hours, corroborated),
+                }
+            })
+            .collect();
+
+        // Candidate links with corrected clocks.
+        let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+        for (((client, server), attempts), estimate) in pair_list.iter().zip(&estimates) {
+            let d = estimate.as_ref().map_or(0.0, |e| e.seconds);
+            let conns = candidate_conns(identity, servers, conns_by_server.get(server), *client);
+            for &k in attempts {
+                let Some(&anchor) = anchors.get(k) else {
+                    continue;
+                };
+                let moved = anchor.add_seconds(d);
+                for &h in &conns {
+                    let Some(half) = servers.get(h) else { continue };
+                    let dist = half.conn.start.seconds_since(moved).abs();
+                    if dist <= LINK_SECONDS {
+                        candidates.push((dist, k, h));
+                    }
+                }
+            }
+            if let Some(e) = estimate {
+                offsets
+                    .entry((*client, *server))
+                    .or_insert_with(|| e.clone());
+            }
+        }
+        let new_links = decide(identity, clients, servers, &anchors, candidates);
+        learn_from_links(identity, clients, servers, &new_links, events);
+        links.extend(new_links);
+    }
+
+    // Recount each pair's support from the final links.
+    let mut support: BTreeMap<(HostId, HostId), usize> = BTreeMap::new();
+    for &(k, h) in &links {
+        if let (Some(a), Some(c)) = (clients.get(k), servers.get(h)) {
+            *support
+                .entry((a.attempt.client, c.conn.server))
+                .or_default() += 1;
+        }
+    }
+    let offsets = offsets
+        .into_iter()
+        .filter_map(|((client, server), e)| {
+            let pairs = support.get(&(client, server)).copied().unwrap_or(0);
+            (pairs > 0).then_some(ClockOffset {
+                client,
+                server,
+                seconds: round_micros(e.seconds),
+                pairs,
+                spread_seconds: round_micros(e.spread),
+            })
+        })
+        .collect();
+    links.sort_unstable();
+    Linking {
+        attempt_server,
+        links,
+        offsets,
+    }
+}
+
+fn round_micros(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The host connections of a server that may be a client's: not from an address known to be
+/// another host's, and from one of the client's addresses when it has any.
+fn candidate_conns(
+    identity: &Identity,
+    servers: &[HostHalf],
+    conns: Option<&Vec<usize>>,
+    client: HostId,
+) -> Vec<usize> {
+    let known: Vec<IpAddr> = identity
+        .hosts
+        .get(client)
+        .map(|h| h.addresses.iter().map(|a| a.ip).collect())
+        .unwrap_or_default();
+    conns
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|&h| {
+            let Some(half) = servers.get(h) else {
+                return false;
+            };
+            match half.conn.client_ip {
+                Some(ip) if !known.is_empty() => known.contains(&ip),
+                Some(ip) => identity.hosts_with_ip(ip).all(|other| other == client),
+                None => known.is_empty(),
+            }
+        })
+        .collect()
+}
+
+/// A learned client address stays the client's for this long (seconds) after its last link; a
+/// connection from another address is not the client's meanwhile (DHCP and VPN changes over
+/// longer spans are allowed).
+pub const ADDRESS_MEMORY_SECONDS: f64 = 3_600.0;
+
+/// Decides links among candidates: unique ones first, in time order, then the rest nearest
+/// first; in both, once a client's address is learned, a connection from another address is not
+/// its attempt (unless the client's own logs show that address too).
+fn decide(
+    identity: &Identity,
+    clients: &[ClientHalf],
+    servers: &[HostHalf],
+    anchors: &[Timestamp],
+    mut candidates: Vec<(f64, usize, usize)>,
+) -> Vec<(usize, usize)> {
+    let mut per_attempt: HashMap<usize, usize> = HashMap::new();
+    let mut per_conn: HashMap<usize, usize> = HashMap::new();
+    for &(_, k, h) in &candidates {
+        *per_attempt.entry(k).or_default() += 1;
+        *per_conn.entry(h).or_default() += 1;
+    }
+    let time_of = |k: usize| anchors.get(k).copied().unwrap_or(Timestamp(0));
+    let unique =
+        |k: usize, h: usize| per_attempt.get(&k) == Some(&1) && per_conn.get(&h) == Some(&1);
+    // Unique candidates first, in time order; then the others, nearest first.
+    candidates.sort_by(|a, b| {
+        let (ua, ub) = (unique(a.1, a.2), unique(b.1, b.2));
+        ub.cmp(&ua)
+            .then_with(|| {
+                if ua && ub {
+                    time_of(a.1).cmp(&time_of(b.1))
+                } else {
+                    a.0.total_cmp(&b.0)
+                }
+            })
+            .then(a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    });
+    let mut links = Vec::new();
+    let mut used_a: BTreeSet<usize> = BTreeSet::new();
+    let mut used_c: BTreeSet<usize> = BTreeSet::new();
+    let mut learned: BTreeMap<HostId, Vec<(IpAddr, Timestamp)>> = BTreeMap::new();
+    for &(_, k, h) in &candidates {
+        if used_a.contains(&k) || used_c.contains(&h) {
+            continue;
+        }
+        let (Some(a), Some(c)) = (clients.get(k), servers.get(h)) else {
+            continue;
+        };
+        let client = a.attempt.client;
+        let when = time_of(k);
+        if let Some(ip) = c.conn.client_ip {
+            let active: Vec<IpAddr> = learned
+                .get(&client)
+                .into_iter()
+                .flatten()
+                .filter(|(_, t)| when.seconds_since(*t).abs() <= ADDRESS_MEMORY_SECONDS)
+                .map(|(ip, _)| *ip)
+                .collect();
+            let consistent =
+                active.is_empty() || active.contains(&ip) || identity.has_ip(client, ip);
+            if !consistent {
+                continue;
+            }
+            let list = learned.entry(client).or_default();
+            match list.iter_mut().find(|(x, _)| *x == ip) {
+                Some(entry) => entry.1 = entry.1.max(when),
+                None => list.push((ip, when)),
+            }
+        }
+        links.push((k, h));
+        used_a.insert(k);
+        used_c.insert(h);
+    }
+    links.sort_unstable();
+    links
+}
+
+/// Addresses a link proves: the client's (131 `ClientIP`, the Security `IpAddress` of its
+/// logons) and the server's (the client's 1102 address, a target typed as an IP).
+fn learn_from_links(
+    identity: &mut Identity,
+    clients: &[ClientHalf],
+    servers: &[HostHalf],
+    links: &[(usize, usize)],
+    events: &[Event],
+) {
+    let mut found: BTreeSet<(HostId, IpAddr, String)> = BTreeSet::new();
+    for &(k, h) in links {
+        let (Some(a), Some(c)) = (clients.get(k), servers.get(h)) else {
+            continue;
+        };
+        let client = a.attempt.client;
+        let server = c.conn.server;
+        let server_name = identity
+            .hosts
+            .get(server)
+            .map_or("", |x| x.name.as_str())
+            .to_string();
+        let client_name = identity
+            .hosts
+            .get(client)
+            .map_or("", |x| x.name.as_str())
+            .to_string();
+        if let Some(ip) = c.conn.client_ip {
+            let how = if c.conn.transport.is_some() {
+                format!("RdpCoreTS 131 ClientIP on {server_name}")
+            } else {
+                format!("host connection client address on {server_name}")
+            };
+            found.insert((client, ip, how));
+        }
+        for &i in &c.conn.events {
+            let Some(e) = events.get(i) else { continue };
+            if matches!(e.event_id, 4624 | 4625)
+                && matches!(e.kind.key(), "logon" | "logon_failure")
+                && let Some(ip) = e.fields.text("IpAddress").and_then(net::parse_ip)
+            {
+                found.insert((
+                    client,
+                    ip,
+                    format!("Security {} IpAddress on {server_name}", e.event_id),
+                ));
+            }
+        }
+        if let Some(ip) = a.attempt.server_address.as_deref().and_then(net::parse_ip) {
+            found.insert((
+                server,
+                ip,
+                format!("client 1102 ServerAddress on {client_name}"),
+            ));
+        }
+        if let Some(ip) = a.attempt.target.as_deref().and_then(net::parse_endpoint) {
+            found.insert((
+                server,
+                ip.ip,
+                format!("client 1024 target on {client_name}"),
+            ));
+        }
+    }
+    for (host, ip, how) in found {
+        identity.add_address(host, ip, &how);
+    }
+}
+
+/// Resolves attempts whose target names no known host by the client's learned addresses: when
+/// exactly one server saw connections from them. Returns whether any was resolved.
+fn resolve_by_address(
+    identity: &Identity,
+    clients: &[ClientHalf],
+    servers: &[HostHalf],
+    attempt_server: &mut [Option<HostId>],
+    links: &[(usize, usize)],
+) -> bool {
+    let linked: BTreeSet<usize> = links.iter().map(|l| l.0).collect();
+    let mut any = false;
+    for (k, a) in clients.iter().enumerate() {
+        if linked.contains(&k) || attempt_server.get(k).is_some_and(Option::is_some) {
+            continue;
+        }
+        // Re-resolve with the addresses learned so far.
+        let serving: BTreeSet<HostId> = servers.iter().map(|h| h.conn.server).collect();
+        let mut found = resolve_attempt(identity, a, &serving);
+        if found.is_empty() {
+            let client = a.attempt.client;
+            let ips: Vec<IpAddr> = identity
+                .hosts
+                .get(client)
+                .map(|h| h.addresses.iter().map(|x| x.ip).collect())
+                .unwrap_or_default();
+            let by_addr: BTreeSet<HostId> = servers
+                .iter()
+                .filter(|h| h.conn.client_ip.is_some_and(|ip| ips.contains(&ip)))
+                .map(|h| h.conn.server)
+                .collect();
+            found = by_addr.into_iter().collect();
+        }
+        if let ([one], Some(slot)) = (found.as_slice(), attempt_server.get_mut(k)) {
+            *slot = Some(*one);
+            any = true;
+        }
+    }
+    any
+}
+
+/// Each host's clock minus the reference clock: the reference is the server with the most
+/// links (ties: the lowest id); hosts not connected to it by estimated pairs get `None`.
+pub fn host_offsets(hosts: usize, offsets: &[ClockOffset]) -> Vec<Option<f64>> {
+    let mut result = vec![None; hosts];
+    let mut links_per_server: BTreeMap<HostId, usize> = BTreeMap::new();
+    for o in offsets {
+        *links_per_server.entry(o.server).or_default() += o.pairs;
+    }
+    let Some(reference) = links_per_server
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(h, _)| *h)
+    else {
+        return result;
+    };
+    if let Some(slot) = result.get_mut(reference) {
+        *slot = Some(0.0);
+    }
+    // Breadth-first over the pairs: server = client + seconds.
+    let mut frontier = vec![reference];
+    while let Some(h) = frontier.pop() {
+        let Some(base) = result.get(h).copied().flatten() else {
+            continue;
+        };
+        for o in offsets {
+            let (other, value) = if o.server == h {
+                (o.client, base - o.seconds)
+            } else if o.client == h {
+                (o.server, base + o.seconds)
+            } else {
+                continue;
+            };
+            if let Some(slot) = result.get_mut(other)
+                && slot.is_none()
+            {
+                *slot = Some(round_micros(value));
+                frontier.push(other);
+            }
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(seconds: f64) -> Timestamp {
+        crate::testutil::at(0).add_seconds(seconds)
+    }
+
+    #[test]
+    fn offset_survives_retries_and_minutes_of_skew() {
+        // Client retries every 4 s; the server's clock is 127.3 s ahead; one extra connection
+        // from someone else in between.
+        let anchors: Vec<Timestamp> = (0..5).map(|i| ts(i as f64 * 4.0)).collect();
+        let mut starts: Vec<Timestamp> = (0..5)
+            .map(|i| ts(i as f64 * 4.0 + 127.3 + 0.02 * i as f64))
+            .collect();
+        starts.push(ts(129.0));
+        starts.sort();
+        let e = estimate_offset(&anchors, &starts, &[], false).unwrap();
+        assert!((e.seconds - 127.34).abs() < 0.1, "{e:?}");
+        assert_eq!(e.pairs, 5);
+        // Negative skew.
+        let starts: Vec<Timestamp> = anchors.iter().map(|a| a.add_seconds(-118.0)).collect();
+        let e = estimate_offset(&anchors, &starts, &[], false).unwrap();
+        assert!((e.seconds + 118.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_single_uncorroborated_pair_needs_agreeing_clocks() {
+        let anchors = vec![ts(0.0)];
+        assert!(estimate_offset(&anchors, &[ts(90.0)], &[], false).is_none());
+        assert!(estimate_offset(&anchors, &[ts(90.0)], &[], true).is_some());
+        assert!(estimate_offset(&anchors, &[ts(0.3)], &[], false).is_some());
+    }
+
+    #[test]
+    fn whole_hour_skew_needs_the_hint() {
+        let anchors: Vec<Timestamp> = (0..3).map(|i| ts(i as f64 * 30.0)).collect();
+        let starts: Vec<Timestamp> = anchors.iter().map(|a| a.add_seconds(3_600.4)).collect();
+        assert!(estimate_offset(&anchors, &starts, &[], false).is_none());
+        let e = estimate_offset(&anchors, &starts, &[1, -1], false).unwrap();
+        assert!((e.seconds - 3_600.4).abs() < 1e-6);
+    }
+
+    #[test]
+    fn reference_offsets_follow_the_pairs() {
+        let offsets = vec![
+            ClockOffset {
+                client: 0,
+                server: 1,
+                seconds: 120.0,
+                pairs: 3,
+                spread_seconds: 0.0,
+            },
+            ClockOffset {
+                client: 2,
+                server: 1,
+                seconds: -30.0,
+                pairs: 1,
+                spread_seconds: 0.0,
+            },
+            ClockOffset {
+                client: 2,
+                server: 3,
+                seconds: 10.0,
+                pairs: 1,
+                spread_seconds: 0.0,
+            },
+        ];
+        let r = host_offsets(5, &offsets);
+        assert_eq!(
+            r,
+            vec![Some(-120.0), Some(0.0), Some(30.0), Some(40.0), None]
+        );
+    }
+}

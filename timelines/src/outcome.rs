@@ -1,0 +1,277 @@
+//! How a connection ended: failed, succeeded or unknown.
+//!
+//! Rules, in order:
+//! 1. **Succeeded** — the client logged 1027 (logon done), or the host started or reconnected a
+//!    session for it (LSM 21/22/25, RdpCoreTS 66).
+//! 2. **Failed** — the client's 1026 names an error ([`disconnect_class`]: reasons 0–2 are normal
+//!    ends; 3, "disconnected by the server", is normal only after a logon, so here it is a
+//!    failure), or the connection owns host-side failure evidence ([`FAILURE_EVIDENCE`]: 139,
+//!    140, 97, TermDD 50/56, a 4625, a failing key operation, a TLS error, a packet filter
+//!    block). For a connection the host saw without any client log, failure evidence counts only
+//!    when a user is visible: credentials were tried (140, 4625, 1149, a user name), or the
+//!    address is one of a known machine's, or it had a session on this host another time.
+//! 3. **Unknown** — everything else, notably what Internet scanners and probes leave: the host
+//!    saw a connection torn down, perhaps with a protocol error, but nobody tried to log on and
+//!    no client log speaks for it.
+
+use rdpsleuth_parser::Event;
+
+use crate::model::{ClientAttempt, EventIndex, HostConnection, Outcome};
+
+/// What a client disconnect reason (1026 `Value`) says about the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisconnectClass {
+    /// A normal end (no information, user disconnect, remote logoff).
+    Normal,
+    /// The server ended it: normal after a logon, a failure before one.
+    ByServer,
+    /// An error.
+    Error,
+}
+
+/// Disconnect reasons that are not errors (W32 `ImsTscAxEvents::OnDisconnected`): 0 no
+/// information, 1 local disconnection, 2 remote disconnection by the user; 3 remote
+/// disconnection by the server.
+pub static NON_ERROR_REASONS: &[(u32, DisconnectClass)] = &[
+    (0, DisconnectClass::Normal),
+    (1, DisconnectClass::Normal),
+    (2, DisconnectClass::Normal),
+    (3, DisconnectClass::ByServer),
+];
+
+/// The class of a 1026 reason.
+pub fn disconnect_class(reason: u32) -> DisconnectClass {
+    NON_ERROR_REASONS
+        .iter()
+        .find(|(r, _)| *r == reason)
+        .map_or(DisconnectClass::Error, |(_, c)| *c)
+}
+
+/// A test on an event's fields.
+#[derive(Clone, Copy, Debug)]
+pub enum Condition {
+    /// Always.
+    Always,
+    /// A numeric field is present and not zero.
+    NonZero(&'static str),
+}
+
+/// Host- or client-side events that show a connection failing, when the connection owns them:
+/// (catalog kind, event ids, condition).
+pub static FAILURE_EVIDENCE: &[(&str, &[u32], Condition)] = &[
+    ("rdpcorets", &[97, 139, 140], Condition::Always),
+    ("termdd", &[50, 56], Condition::Always),
+    ("logon_failure", &[4625], Condition::Always),
+    (
+        "key_operations",
+        &[5058, 5059, 5061],
+        Condition::NonZero("ReturnCode"),
+    ),
+    (
+        "schannel",
+        &[
+            36870, 36871, 36872, 36874, 36876, 36877, 36881, 36882, 36883, 36884,
+        ],
+        Condition::Always,
+    ),
+    ("schannel", &[36887, 36888], Condition::NonZero("AlertDesc")),
+    ("wfp", &[5152, 5153, 5157], Condition::Always),
+    (
+        "firewall_log",
+        &[rdpsleuth_parser::catalog::firewall_log_id::DROP],
+        Condition::Always,
+    ),
+    ("credssp", &[6041], Condition::Always),
+];
+
+/// True when an event is failure evidence.
+pub fn is_failure_evidence(e: &Event) -> bool {
+    let key = e.kind.key();
+    FAILURE_EVIDENCE.iter().any(|(k, ids, cond)| {
+        *k == key
+            && ids.contains(&e.event_id)
+            && match cond {
+                Condition::Always => true,
+                Condition::NonZero(field) => e.fields.u64(field).is_some_and(|v| v != 0),
+            }
+    })
+}
+
+/// What the outcome rules look at.
+pub struct OutcomeFacts<'a> {
+    /// The client half.
+    pub attempt: Option<&'a ClientAttempt>,
+    /// The host half.
+    pub host: Option<&'a HostConnection>,
+    /// Every event the connection owns.
+    pub owned: &'a [EventIndex],
+    /// The client address belongs to a host whose logs we have, or had a session on this host
+    /// at another time.
+    pub known_client: bool,
+}
+
+/// Decides a connection's outcome.
+pub fn outcome(events: &[Event], facts: &OutcomeFacts<'_>) -> Outcome {
+    let logged_on = facts.attempt.is_some_and(|a| a.logged_on);
+    let session = facts.host.is_some_and(|h| h.session_started);
+    if logged_on || session {
+        return Outcome::Succeeded;
+    }
+    let client_error = facts
+        .attempt
+        .and_then(|a| a.disconnect_reason)
+        .is_some_and(|r| disconnect_class(r) != DisconnectClass::Normal);
+    if client_error {
+        return Outcome::Failed;
+    }
+    let owned = || facts.owned.iter().filter_map(|&i| events.get(i));
+    let evidence = owned().any(is_failure_evidence)
+        || facts
+            .host
+            .is_some_and(|h| h.credential_failure || h.security_layer_error);
+    if !evidence {
+        return Outcome::Unknown;
+    }
+    if facts.attempt.is_some() {
+        return Outcome::Failed;
+    }
+    let credentials_tried = facts
+        .host
+        .is_some_and(|h| h.credential_failure || h.authenticated || h.user.is_some())
+        || owned().any(|e| {
+            matches!(e.event_id, 4624 | 4625) && matches!(e.kind.key(), "logon" | "logon_failure")
+        });
+    if credentials_tried || facts.known_client {
+        Outcome::Failed
+    } else {
+        Outcome::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::{client_attempts, host_connections};
+    use crate::testutil::*;
+
+    fn attempt(reason: u32, logged_on: bool) -> (Vec<Event>, ClientAttempt) {
+        let events = client_attempt("WS1", guid(1), 0, "srv01", None, reason, logged_on);
+        let idx: Vec<usize> = (0..events.len()).collect();
+        let a = client_attempts(&events, 0, &idx).remove(0).attempt;
+        (events, a)
+    }
+
+    fn host(session: bool, extra: Vec<Event>) -> (Vec<Event>, HostConnection) {
+        let mut events = host_connection("SRV01", guid(2), 0, "198.51.100.7", 40000, session);
+        events.extend(extra);
+        events.sort_by_key(|e| e.time);
+        let idx: Vec<usize> = (0..events.len()).collect();
+        let h = host_connections(&events, 0, &idx).remove(0).conn;
+        (events, h)
+    }
+
+    #[test]
+    fn disconnect_reasons() {
+        assert_eq!(disconnect_class(1), DisconnectClass::Normal);
+        assert_eq!(disconnect_class(2), DisconnectClass::Normal);
+        assert_eq!(disconnect_class(3), DisconnectClass::ByServer);
+        assert_eq!(disconnect_class(2308), DisconnectClass::Error);
+        assert_eq!(disconnect_class(516), DisconnectClass::Error);
+    }
+
+    #[test]
+    fn client_side_rules() {
+        let run = |reason, logged_on| {
+            let (events, a) = attempt(reason, logged_on);
+            let owned = a.events.clone();
+            outcome(
+                &events,
+                &OutcomeFacts {
+                    attempt: Some(&a),
+                    host: None,
+                    owned: &owned,
+                    known_client: false,
+                },
+            )
+        };
+        assert_eq!(run(2308, false), Outcome::Failed);
+        assert_eq!(run(3, false), Outcome::Failed);
+        assert_eq!(run(3, true), Outcome::Succeeded);
+        assert_eq!(run(1, true), Outcome::Succeeded);
+        assert_eq!(run(1, false), Outcome::Unknown);
+        assert_eq!(run(2, false), Outcome::Unknown);
+    }
+
+    fn host_only(events: &[Event], h: &HostConnection, known_client: bool) -> Outcome {
+        let facts = OutcomeFacts {
+            attempt: None,
+            host: Some(h),
+            owned: &h.events,
+            known_client,
+        };
+        outcome(events, &facts)
+    }
+
+    #[test]
+    fn host_only_rules_keep_scanners_unknown() {
+        // A scanner: 131 → 139 → 102 from an address nobody knows.
+        let (events, h) = host(false, vec![]);
+        assert_eq!(host_only(&events, &h, false), Outcome::Unknown);
+        // The same from a known client's address: a failure.
+        assert_eq!(host_only(&events, &h, true), Outcome::Failed);
+        // Credentials tried and refused (140): a failure even from a stranger.
+        let refused = corets(
+            "SRV01",
+            Some(guid(2)),
+            140,
+            200,
+            &[("IPString", "198.51.100.7")],
+        );
+        let (events, h) = host(false, vec![refused]);
+        assert_eq!(host_only(&events, &h, false), Outcome::Failed);
+        // A session: succeeded.
+        let (events, h) = host(true, vec![]);
+        assert_eq!(host_only(&events, &h, false), Outcome::Succeeded);
+        // Torn down without an error: unknown even from a known client.
+        let events = vec![
+            corets(
+                "SRV01",
+                Some(guid(3)),
+                131,
+                0,
+                &[("ConnType", "TCP"), ("ClientIP", "10.0.0.5:1")],
+            ),
+            corets("SRV01", Some(guid(3)), 102, 10, &[]),
+        ];
+        let h = host_connections(&events, 0, &[0, 1]).remove(0).conn;
+        assert_eq!(host_only(&events, &h, true), Outcome::Unknown);
+    }
+
+    #[test]
+    fn failure_evidence_conditions() {
+        let ok = security(
+            "SRV01",
+            5061,
+            0,
+            &[("KeyName", "TSSecKeySet1"), ("ReturnCode", "0x0")],
+        );
+        let bad = security(
+            "SRV01",
+            5061,
+            0,
+            &[("KeyName", "TSSecKeySet1"), ("ReturnCode", "0x80090016")],
+        );
+        assert!(!is_failure_evidence(&ok));
+        assert!(is_failure_evidence(&bad));
+        let close = system("SRV01", "Schannel", 36888, 0, fields(&[("AlertDesc", "0")]));
+        let hs = system(
+            "SRV01",
+            "Schannel",
+            36888,
+            0,
+            fields(&[("AlertDesc", "40")]),
+        );
+        assert!(!is_failure_evidence(&close));
+        assert!(is_failure_evidence(&hs));
+    }
+}
