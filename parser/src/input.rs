@@ -61,7 +61,19 @@ impl Format {
             }
             return Format::Unknown;
         }
-        if trimmed.starts_with("Record ") || trimmed.starts_with('[') {
+        if let Some(rest) = trimmed.strip_prefix("Record ") {
+            // `evtx_dump` prints `Record N` before each record of its XML output too.
+            let next = rest
+                .lines()
+                .skip(1)
+                .map(str::trim_start)
+                .find(|l| !l.is_empty());
+            if next.is_some_and(|l| l.starts_with('<')) {
+                return Format::XmlExport;
+            }
+            return Format::EvtxDumpJson;
+        }
+        if trimmed.starts_with('[') {
             return Format::EvtxDumpJson;
         }
         if trimmed.starts_with('{') {
@@ -373,6 +385,10 @@ mod tests {
             Format::EvtxDumpJson
         );
         assert_eq!(Format::sniff(b"{\n  \"Event\": {"), Format::EvtxDumpJson);
+        assert_eq!(
+            Format::sniff(b"Record 1\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Event xmlns="),
+            Format::XmlExport
+        );
         assert_eq!(
             Format::sniff(b"{\"Event\":{\"System\":{}}}\n{\"Event\":{}}"),
             Format::JsonLines

@@ -261,13 +261,13 @@ fn record_from_node(node: &Node) -> Result<RawRecord, JsonError> {
 fn read_system(system: &Element<'_>, separate: bool, record: &mut RawRecord) {
     for child in system.children(separate) {
         if let Some(slot) = system_slot(child.name, None)
-            && let Some(text) = child.text().and_then(Node::text)
+            && let Some(text) = child.text().and_then(Node::text).filter(|t| !t.is_empty())
         {
             *slot.of(&mut record.system) = Some(text.to_string());
         }
         for (name, value) in child.attributes() {
             if let Some(slot) = system_slot(child.name, Some(name))
-                && let Some(text) = value.text()
+                && let Some(text) = value.text().filter(|t| !t.is_empty())
             {
                 *slot.of(&mut record.system) = Some(text.to_string());
             }

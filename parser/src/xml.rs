@@ -314,14 +314,16 @@ impl<'a> Pull<'a> {
                 let key = attr.key.local_name().into_inner();
                 if let Some(slot) = system_slot(name, Some(key)) {
                     let value = unescape(&attr.value, self.pos())?;
-                    *slot.of(system) = Some(value.into_owned());
+                    if !value.is_empty() {
+                        *slot.of(system) = Some(value.into_owned());
+                    }
                 }
             }
             if started {
                 if system_has_text(name) {
                     let slot = system_slot(name, None);
                     let text = self.text()?;
-                    if let Some(slot) = slot {
+                    if let Some(slot) = slot.filter(|_| !text.is_empty()) {
                         *slot.of(system) = Some(text);
                     }
                 } else {
@@ -1450,6 +1452,53 @@ mod tests {
             parse_event(doctype.as_bytes()),
             Err(XmlError::UnknownEntity { .. })
         ));
+    }
+
+    #[test]
+    fn event_viewer_rendering_equals_the_evtx_crate_rendering() {
+        // The same record as the evtx crate writes it and as Event Viewer saves it (single
+        // quotes, upper-case GUIDs, nine fractional digits, RenderingInfo).
+        let evtx = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
+  <System>
+    <Provider Name="Microsoft-Windows-Security-Auditing" Guid="{54849625-5478-4994-a5ba-3e3b0328c30d}"/>
+    <EventID>5058</EventID>
+    <TimeCreated SystemTime="2022-02-03T04:05:06.7654321Z"/>
+    <EventRecordID>1200</EventRecordID>
+    <Correlation ActivityID="{e4b1c6a2-1f00-0001-02c7-b1e4001fd801}"/>
+    <Channel>Security</Channel>
+    <Computer>HOST-D</Computer>
+    <Security/>
+  </System>
+  <EventData>
+    <Data Name="SubjectLogonId">0x3e4</Data>
+    <Data Name="ClientCreationTime">2022-02-03T04:00:00.1234567Z</Data>
+    <Data Name="KeyName">RdCertificateFactory-Key{2f6c8a4e-0b0e-4d4f-9e54-7f1b2a3c4d5e}</Data>
+    <Data Name="ProviderGuid">{2f6c8a4e-0b0e-4d4f-9e54-7f1b2a3c4d5e}</Data>
+  </EventData>
+</Event>"#;
+        let event_viewer = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Security-Auditing' Guid='{54849625-5478-4994-A5BA-3E3B0328C30D}'/><EventID>5058</EventID><Version>1</Version><TimeCreated SystemTime='2022-02-03T04:05:06.765432100Z'/><EventRecordID>1200</EventRecordID><Correlation ActivityID='{E4B1C6A2-1F00-0001-02C7-B1E4001FD801}'/><Channel>Security</Channel><Computer>HOST-D</Computer><Security/></System><EventData><Data Name='SubjectLogonId'>0x3e4</Data><Data Name='ClientCreationTime'>2022-02-03T04:00:00.123456700Z</Data><Data Name='KeyName'>RdCertificateFactory-Key{2f6c8a4e-0b0e-4d4f-9e54-7f1b2a3c4d5e}</Data><Data Name='ProviderGuid'>{2F6C8A4E-0B0E-4D4F-9E54-7F1B2A3C4D5E}</Data></EventData><RenderingInfo Culture='en-US'><Message>Key file operation.</Message><Level>Information</Level><Task>Other System Events</Task></RenderingInfo></Event>";
+        let a = parse_event(evtx.as_bytes()).unwrap();
+        let mut b = parse_event(event_viewer.as_bytes()).unwrap();
+        assert_eq!(a.fields, b.fields);
+        assert_eq!(
+            b.rendering.take().and_then(|r| r.task).as_deref(),
+            Some("Other System Events")
+        );
+        let catalog = crate::catalog::Catalog::global();
+        let source = || crate::event::SourceRef {
+            input: std::sync::Arc::from("x"),
+            locator: crate::event::Locator::Line(1),
+        };
+        let (Ok(crate::record::Normalised::Event(ea)), Ok(crate::record::Normalised::Event(eb))) = (
+            a.normalise(catalog, source(), None),
+            b.normalise(catalog, source(), None),
+        ) else {
+            panic!("not catalogued")
+        };
+        // Only the version differs (absent in one rendering): everything else agrees.
+        let mut eb = *eb;
+        eb.version = ea.version;
+        assert!(ea.same_record(&eb), "{ea:#?}\n{eb:#?}");
     }
 
     #[test]
