@@ -7,6 +7,7 @@
 
 pub mod attach;
 pub mod build;
+pub mod export;
 pub mod group;
 pub mod identity;
 pub mod link;

@@ -1,0 +1,356 @@
+//! Timeline exports: the rows every format shares, the annotations the diagnosis stage adds,
+//! and the spreadsheet formula guard.
+//!
+//! Rows come in a stable order: each connection in id order with its owned events and its
+//! context merged by time, then every event no connection owns (connection id empty). Formats:
+//! [`csv`] (`timeline.csv`), [`jsonl`] (`timeline.jsonl`, Timesketch-ready), and with the
+//! `parquet` feature [`parquet`] (`events.parquet`) and [`summary`] (per-host summary built with
+//! polars). Rows are rendered in parallel chunks and written in order, so the bytes do not
+//! depend on the number of threads.
+
+pub mod csv;
+pub mod jsonl;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+#[cfg(feature = "parquet")]
+pub mod summary;
+
+use std::fmt::Write as _;
+
+use rdpsleuth_parser::{Event, FieldValue, Side, Timestamp};
+
+use crate::model::{Connection, EventIndex, Lane, Relation, Timelines};
+
+/// Rows rendered per parallel chunk.
+pub(crate) const CHUNK_ROWS: usize = 4_096;
+/// Longest message kept, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
+/// What the diagnosis stage adds to the exports: the one-line message of each event and the
+/// cause of each connection.
+pub trait Annotator: Sync {
+    /// A one-line message for an event.
+    fn message(&self, event: &Event) -> String {
+        generic_message(event)
+    }
+
+    /// The cause id of a connection, when diagnosed.
+    fn cause(&self, connection_id: &str) -> Option<String> {
+        let _ = connection_id;
+        None
+    }
+}
+
+/// Messages `<provider> <id>: key=value …`, no causes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DefaultAnnotator;
+
+impl Annotator for DefaultAnnotator {}
+
+/// An annotator from two closures (message per event, cause per connection id).
+pub struct FnAnnotator<M, C> {
+    /// The message function.
+    pub message: M,
+    /// The cause function.
+    pub cause: C,
+}
+
+impl<M, C> Annotator for FnAnnotator<M, C>
+where
+    M: Fn(&Event) -> String + Sync,
+    C: Fn(&str) -> Option<String> + Sync,
+{
+    fn message(&self, event: &Event) -> String {
+        (self.message)(event)
+    }
+
+    fn cause(&self, connection_id: &str) -> Option<String> {
+        (self.cause)(connection_id)
+    }
+}
+
+/// `<provider> <id>: key=value …` on one line.
+pub fn generic_message(event: &Event) -> String {
+    let mut out = format!("{} {}", event.provider, event.event_id);
+    let mut first = true;
+    for (name, value) in event.fields.iter() {
+        let text = match value {
+            FieldValue::Null => continue,
+            FieldValue::Text(t) => t.to_string(),
+            FieldValue::List(items) => items.join(", "),
+        };
+        out.push_str(if first { ": " } else { " " });
+        first = false;
+        let _ = write!(out, "{name}={text}");
+        if out.chars().count() > MAX_MESSAGE_CHARS {
+            break;
+        }
+    }
+    one_line(&out)
+}
+
+/// Control characters (line breaks, tabs…) become spaces; cut to [`MAX_MESSAGE_CHARS`].
+pub fn one_line(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_MESSAGE_CHARS)
+        .collect();
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// Prefixes a value a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR at the
+/// start) with `'`.
+pub fn formula_guard(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Writing the output failed.
+    #[error("cannot write {what}: {source}")]
+    Io {
+        /// Which output.
+        what: &'static str,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Building or writing the Parquet file or the summary failed.
+    #[error("{what}: {message}")]
+    Frame {
+        /// Which output.
+        what: &'static str,
+        /// The error.
+        message: String,
+    },
+}
+
+/// One exported row: an event, and the connection it is shown in (if any).
+#[derive(Clone, Debug)]
+pub struct Row<'a> {
+    /// The connection, for rows of a connection's timeline.
+    pub connection: Option<&'a Connection>,
+    /// The event's index.
+    pub index: EventIndex,
+    /// The event.
+    pub event: &'a Event,
+    /// The host's display name.
+    pub host: &'a str,
+    /// The lane.
+    pub lane: Lane,
+    /// Why it is in the connection's timeline (`None` outside connections).
+    pub relation: Option<Relation>,
+    /// The time on the reference clock (the connection's, or the host's offset removed).
+    pub corrected: Timestamp,
+    /// Seconds from the connection's window.
+    pub distance_seconds: Option<f64>,
+}
+
+/// The lane of an event outside connections: by the side its kind is logged on, else by the
+/// host's role.
+fn lane_of(t: &Timelines, index: EventIndex, event: &Event) -> Lane {
+    match event.kind.side() {
+        Side::Client => Lane::Client,
+        Side::Host => Lane::Server,
+        Side::Either => {
+            let server = t
+                .event_host
+                .get(index)
+                .and_then(|&h| t.hosts.get(h))
+                .is_some_and(|h| h.roles.server);
+            if server { Lane::Server } else { Lane::Client }
+        }
+    }
+}
+
+/// Every row, in export order.
+pub fn rows(t: &Timelines) -> Vec<Row<'_>> {
+    let host_name = |i: EventIndex| {
+        t.event_host
+            .get(i)
+            .and_then(|&h| t.hosts.get(h))
+            .map_or("", |h| h.name.as_str())
+    };
+    let mut out = Vec::new();
+    for c in &t.connections {
+        let mut entries: Vec<_> = c.entries.iter().chain(&c.context).collect();
+        entries.sort_by(|a, b| {
+            a.time
+                .cmp(&b.time)
+                .then((a.relation == Relation::Context).cmp(&(b.relation == Relation::Context)))
+                .then(a.event.cmp(&b.event))
+        });
+        for entry in entries {
+            let Some(event) = t.events.get(entry.event) else {
+                continue;
+            };
+            out.push(Row {
+                connection: Some(c),
+                index: entry.event,
+                event,
+                host: host_name(entry.event),
+                lane: entry.lane,
+                relation: Some(entry.relation),
+                corrected: entry.time,
+                distance_seconds: Some(entry.distance_seconds),
+            });
+        }
+    }
+    for (i, event) in t.events.iter().enumerate() {
+        if t.owner.get(i).is_some_and(Option::is_some) {
+            continue;
+        }
+        let offset = t
+            .event_host
+            .get(i)
+            .and_then(|&h| t.hosts.get(h))
+            .and_then(|h| h.clock_offset_seconds)
+            .unwrap_or(0.0);
+        out.push(Row {
+            connection: None,
+            index: i,
+            event,
+            host: host_name(i),
+            lane: lane_of(t, i, event),
+            relation: None,
+            corrected: event.time.add_seconds(-offset),
+            distance_seconds: None,
+        });
+    }
+    out
+}
+
+/// Names used for lanes, relations and outcomes in the exports.
+pub fn lane_name(lane: Lane) -> &'static str {
+    match lane {
+        Lane::Client => "client",
+        Lane::Server => "server",
+    }
+}
+
+/// The export name of a relation.
+pub fn relation_name(relation: Relation) -> &'static str {
+    match relation {
+        Relation::Activity => "activity",
+        Relation::Address => "address",
+        Relation::Logon => "logon",
+        Relation::Network => "network",
+        Relation::Nearest => "nearest",
+        Relation::Context => "context",
+    }
+}
+
+/// The export name of an outcome.
+pub fn outcome_name(outcome: crate::model::Outcome) -> &'static str {
+    match outcome {
+        crate::model::Outcome::Failed => "failed",
+        crate::model::Outcome::Succeeded => "succeeded",
+        crate::model::Outcome::Unknown => "unknown",
+    }
+}
+
+/// An event's fields as a compact JSON object, in document order.
+pub fn fields_json(event: &Event) -> String {
+    let mut out = String::from("{");
+    for (n, (name, value)) in event.fields.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::Value::from(name).to_string());
+        out.push(':');
+        out.push_str(&field_value_json(value).to_string());
+    }
+    out.push('}');
+    out
+}
+
+/// A field value as JSON: null, a string, or an array of strings.
+pub fn field_value_json(value: &FieldValue) -> serde_json::Value {
+    match value {
+        FieldValue::Null => serde_json::Value::Null,
+        FieldValue::Text(t) => serde_json::Value::from(&**t),
+        FieldValue::List(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|s| serde_json::Value::from(&**s))
+                .collect(),
+        ),
+    }
+}
+
+/// Seconds with millisecond precision and no trailing zeros noise (`-3.25`, `0`).
+pub(crate) fn seconds_text(x: f64) -> String {
+    let rounded = (x * 1_000.0).round() / 1_000.0;
+    if rounded == 0.0 {
+        return "0".to_string();
+    }
+    let mut s = format!("{rounded:.3}");
+    while s.ends_with('0') {
+        s.pop();
+    }
+    if s.ends_with('.') {
+        s.pop();
+    }
+    s
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::testutil::*;
+
+    #[test]
+    fn guard_and_one_line() {
+        assert_eq!(formula_guard("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(formula_guard("+1"), "'+1");
+        assert_eq!(formula_guard("-3.5"), "'-3.5");
+        assert_eq!(formula_guard("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(formula_guard("\tx"), "'\tx");
+        assert_eq!(formula_guard("\rx"), "'\rx");
+        assert_eq!(formula_guard("plain"), "plain");
+        assert_eq!(one_line("a\r\nb\tc"), "a  b c");
+        assert_eq!(seconds_text(-3.25), "-3.25");
+        assert_eq!(seconds_text(0.0), "0");
+        assert_eq!(seconds_text(86_050.0), "86050");
+    }
+
+    #[test]
+    fn generic_messages() {
+        let e = corets(
+            "SRV01",
+            None,
+            131,
+            0,
+            &[("ConnType", "TCP"), ("ClientIP", "10.0.0.5:1")],
+        );
+        assert_eq!(
+            generic_message(&e),
+            "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS 131: ConnType=TCP ClientIP=10.0.0.5:1"
+        );
+        let d = system(
+            "SRV01",
+            "TermDD",
+            56,
+            0,
+            data(&["\\Device\\Termdd", "10.0.0.5"]),
+        );
+        assert_eq!(
+            generic_message(&d),
+            "TermDD 56: Data=\\Device\\Termdd, 10.0.0.5"
+        );
+        assert_eq!(
+            fields_json(&d),
+            r#"{"Data":["\\Device\\Termdd","10.0.0.5"]}"#
+        );
+        let long = corets("SRV01", None, 131, 0, &[("ClientIP", &"x".repeat(5_000))]);
+        assert!(generic_message(&long).chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+}
