@@ -1,0 +1,1085 @@
+//! Evaluating the rule table against one connection: which rules fire, on which events, with
+//! which weight after the decay with distance in time.
+//!
+//! Owns the reading of event fields for the rules (names matched exactly, else ignoring case;
+//! numbers in every rendering; HRESULTs written in decimal, signed decimal, hex with or without
+//! `0x`), the decoding of codes through [`crate::codes`], the connection-level [`Fact`]s, and
+//! the [`Analysis`] context shared by every connection (per-host time indexes, log spans,
+//! compiled regexes). A [`Finding`] is one (rule, cause) argument with its final weight;
+//! [`crate::score`] combines them.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use rdpsleuth_parser::coverage::Coverage;
+use rdpsleuth_parser::event::{parse_hex_u64, parse_u64};
+use rdpsleuth_parser::{Event, FieldValue, Fields, Timestamp};
+use rdpsleuth_timelines::{Connection, EventIndex, HostId, Lane, Outcome, Relation, Timelines};
+use regex::Regex;
+
+use crate::cause::Cause;
+use crate::codes;
+use crate::rules::{
+    CauseSource, Cond, Decode, Direction, Fact, MAX_DECODED_CAUSES, RULES, RUNNING_TEXT, Rule,
+    STOPPED_TEXT, Scope, Side, TERMSERVICE_DISPLAY, Text, Trigger, patterns,
+};
+
+/// One argument for or against one cause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// The rule that fired.
+    pub rule: &'static Rule,
+    /// The cause argued about.
+    pub cause: Cause,
+    /// For or against.
+    pub direction: Direction,
+    /// Final weight: the rule's weight × the decay with distance × the context factor × the
+    /// share of a decoded code's cause list.
+    pub weight: f64,
+    /// The event it rests on (facts point at the event that shows them best).
+    pub event: Option<EventIndex>,
+    /// When, on the connection's reference clock.
+    pub time: Option<Timestamp>,
+    /// Seconds from the connection's window (0 inside).
+    pub distance: f64,
+    /// What was decoded or observed, when the event alone does not say it.
+    pub detail: Option<String>,
+}
+
+/// A value decoded with the code tables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// The numeric value.
+    pub code: u64,
+    /// How it reads, e.g. `0x8009030D SEC_E_UNKNOWN_CREDENTIALS`.
+    pub label: String,
+    /// The causes its table row names.
+    pub causes: &'static [Cause],
+}
+
+/// Most seconds after a failure that a later success is looked for.
+pub const LATER_SUCCESS_SECONDS: f64 = 86_400.0;
+/// How far after a failure the state of TermService is still read.
+const SERVICE_STATE_SLACK_SECONDS: f64 = 5.0;
+/// How far after a failing Open Key a successful Create Key of the same key makes it benign.
+const BENIGN_CREATE_SECONDS: f64 = 120.0;
+
+fn compiled() -> &'static HashMap<&'static str, Regex> {
+    static CACHE: OnceLock<HashMap<&'static str, Regex>> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        patterns()
+            .filter_map(|p| {
+                let source = if p.starts_with("(?i)") {
+                    p.to_string()
+                } else {
+                    format!("(?i){p}")
+                };
+                Regex::new(&source).ok().map(|re| (p, re))
+            })
+            .collect()
+    })
+}
+
+/// The compiled form of one of the table's patterns (`None` only if it failed to compile,
+/// which a test rules out).
+pub fn regex(pattern: &'static str) -> Option<&'static Regex> {
+    compiled().get(pattern)
+}
+
+// ---- reading fields ---------------------------------------------------------------------------
+
+/// A field by exact name, else by the same name ignoring case.
+pub fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a FieldValue> {
+    f.get(name).or_else(|| {
+        f.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// A field's text, trimmed, `None` when empty.
+pub fn text<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
+    field(f, name)
+        .and_then(FieldValue::as_text)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// A field as a number: decimal, `0x` hex, signed 32-bit decimal, or bare hex.
+pub fn number(f: &Fields, name: &str) -> Option<u64> {
+    let t = text(f, name)?;
+    parse_u64(t).or_else(|| parse_hex_u64(t))
+}
+
+/// A 32-bit error code (HRESULT or NTSTATUS) as Windows writes them: `0x8009030D`,
+/// `"-2146893043"`, `2147500033`, or bare hex `800B0101` (CAPI2). Eight bare decimal digits are
+/// read as hex when the decimal reading is not an error code (an error has the top bit set).
+pub fn error_code(t: &str) -> Option<u32> {
+    let t = t.trim();
+    let value = if t.starts_with("0x") || t.starts_with("0X") || t.starts_with('-') {
+        parse_u64(t)?
+    } else if t.bytes().all(|b| b.is_ascii_digit()) {
+        let decimal: u64 = t.parse().ok()?;
+        if decimal < 0x8000_0000 && t.len() == 8 {
+            parse_hex_u64(t)?
+        } else {
+            decimal
+        }
+    } else {
+        parse_hex_u64(t)?
+    };
+    u32::try_from(value).ok()
+}
+
+/// All field values of an event, joined by spaces (for text rules over unknown layouts).
+pub fn all_text(f: &Fields) -> String {
+    let mut out = String::new();
+    for (_, v) in f.iter() {
+        for item in v.items() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(item.trim());
+        }
+    }
+    out
+}
+
+fn read_text(e: &Event, which: Text) -> Option<String> {
+    match which {
+        Text::Field(name) => text(&e.fields, name).map(str::to_string),
+        Text::Data(i) => e.fields.data(i).map(str::to_string),
+        Text::All => {
+            let t = all_text(&e.fields);
+            (!t.is_empty()).then_some(t)
+        }
+        Text::Message => e
+            .rendering
+            .as_ref()
+            .and_then(|r| r.message.as_deref())
+            .map(str::to_string),
+        Text::Provider => Some(e.provider.to_string()),
+    }
+}
+
+// ---- services -----------------------------------------------------------------------------------
+
+/// The service key an SCM event is about: from `Binary`, from `param4` (7040), from a known
+/// display name of TermService, or `param1` when it looks like a key name.
+pub fn service_key(e: &Event) -> Option<String> {
+    let f = &e.fields;
+    if let Some(b) = text(f, "Binary").and_then(codes::service_binary) {
+        return Some(b.key);
+    }
+    if e.event_id == 7040
+        && let Some(k) = text(f, "param4")
+    {
+        return Some(k.to_string());
+    }
+    let name = text(f, "param1").or_else(|| text(f, "ServiceName"))?;
+    if regex(TERMSERVICE_DISPLAY).is_some_and(|re| re.is_match(name)) {
+        return Some("TermService".to_string());
+    }
+    if let Some(role) = codes::service::RDP_SERVICES
+        .iter()
+        .find(|s| s.display.eq_ignore_ascii_case(name))
+    {
+        return Some(role.key.to_string());
+    }
+    Some(name.to_string())
+}
+
+/// The SERVICE_STATUS state of an SCM 7036: the digit of its `Binary`, else its localised
+/// `param2` (stopped → 1, running → 4).
+pub fn service_state(e: &Event) -> Option<u32> {
+    let f = &e.fields;
+    if let Some(state) = text(f, "Binary")
+        .and_then(codes::service_binary)
+        .and_then(|b| b.state)
+    {
+        return Some(state);
+    }
+    let t = text(f, "param2")?;
+    if regex(STOPPED_TEXT).is_some_and(|re| re.is_match(t)) {
+        Some(1)
+    } else if regex(RUNNING_TEXT).is_some_and(|re| re.is_match(t)) {
+        Some(4)
+    } else {
+        None
+    }
+}
+
+// ---- decoding -------------------------------------------------------------------------------------
+
+fn hresult_decoded(code: u32) -> Decoded {
+    let info = codes::hresult(code);
+    let label = match info.name() {
+        Some(name) => format!("{code:#010X} {name}"),
+        None => format!("{code:#010X}"),
+    };
+    Decoded {
+        code: u64::from(code),
+        label: label.replacen("0X", "0x", 1),
+        causes: info.causes(),
+    }
+}
+
+fn ntstatus_decoded(code: u32) -> Option<Decoded> {
+    let entry = codes::ntstatus(code)?;
+    let label = match entry.name {
+        Some(name) => format!("0x{code:08X} {name}"),
+        None => format!("0x{code:08X}"),
+    };
+    Some(Decoded {
+        code: u64::from(code),
+        label,
+        causes: entry.causes,
+    })
+}
+
+/// An NTSTATUS or, failing that, an HRESULT.
+fn status_or_hresult(code: u32) -> Decoded {
+    if (code >> 16) == 0x8009 || (code >> 16) == 0x800B {
+        return hresult_decoded(code);
+    }
+    ntstatus_decoded(code).unwrap_or_else(|| hresult_decoded(code))
+}
+
+/// Decodes a value of an event with the code tables.
+pub fn decode(e: &Event, d: Decode) -> Option<Decoded> {
+    let f = &e.fields;
+    match d {
+        Decode::Hresult(name) => {
+            let code = error_code(text(f, name)?)?;
+            (code != 0).then(|| hresult_decoded(code))
+        }
+        Decode::NtStatus(names) => {
+            let mut fallback = None;
+            for name in names {
+                let Some(code) = text(f, name).and_then(error_code) else {
+                    continue;
+                };
+                if code == 0 {
+                    continue;
+                }
+                if let Some(d) = ntstatus_decoded(code) {
+                    return Some(d);
+                }
+                fallback.get_or_insert(code);
+            }
+            fallback.map(status_or_hresult)
+        }
+        Decode::TermddStatus => {
+            let packet = codes::termdd_binary(text(f, "Binary")?)?;
+            let status = packet.status.or(Some(packet.error_code))?;
+            Some(status_or_hresult(status))
+        }
+        Decode::NtStatusBinary => {
+            let code = codes::ntstatus_binary(text(f, "Binary")?)?;
+            ntstatus_decoded(code)
+        }
+        Decode::TlsAlert(name) => {
+            let code = u8::try_from(number(f, name)?).ok()?;
+            let alert = codes::tls_alert(code)?;
+            Some(Decoded {
+                code: u64::from(code),
+                label: format!("alert {code} {}", alert.name),
+                causes: alert.causes,
+            })
+        }
+        Decode::SchannelState(name) => {
+            let state = u32::try_from(number(f, name)?).ok()?;
+            let alert = number(f, "AlertDesc").and_then(|a| u8::try_from(a).ok());
+            let row = codes::schannel_state(e.event_id, state, alert)?;
+            Some(Decoded {
+                code: u64::from(state),
+                label: format!("state {state}: {}", row.meaning),
+                causes: row.causes,
+            })
+        }
+        Decode::DisconnectReason(name) => {
+            let code = u32::try_from(number(f, name)?).ok()?;
+            let entry = codes::disconnect_reason(code)?;
+            let label = match entry.name {
+                Some(n) => format!("{code} ({code:#x}) {n}"),
+                None => format!("{code} ({code:#x})"),
+            };
+            Some(Decoded {
+                code: u64::from(code),
+                label,
+                causes: entry.causes,
+            })
+        }
+        Decode::LsmReason(name) => {
+            let code = u32::try_from(number(f, name)?).ok()?;
+            let entry = codes::lsm_reason(code)?;
+            Some(Decoded {
+                code: u64::from(code),
+                label: format!("reason {code}: {}", entry.meaning),
+                causes: entry.causes,
+            })
+        }
+        Decode::MessageRef(name) => {
+            let id = codes::parse_message_ref(text(f, name)?)?;
+            let r = codes::message_ref(id)?;
+            Some(Decoded {
+                code: u64::from(id),
+                label: format!("%%{id} {}", r.text.trim_end_matches('.')),
+                causes: r.causes,
+            })
+        }
+        Decode::CodeInText(which) => {
+            let t = read_text(e, which)?;
+            let code = find_code_in_text(&t)?;
+            Some(status_or_hresult(code))
+        }
+    }
+}
+
+/// The first `0x` followed by eight hex digits in a text.
+fn find_code_in_text(t: &str) -> Option<u32> {
+    let lower = t.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(pos) = rest.find("0x") {
+        let after = rest.get(pos + 2..)?;
+        let digits: String = after.chars().take_while(char::is_ascii_hexdigit).collect();
+        if digits.len() == 8 {
+            return u32::from_str_radix(&digits, 16).ok();
+        }
+        rest = after;
+    }
+    None
+}
+
+// ---- the analysis context -------------------------------------------------------------------------
+
+/// First and last record of one log on one host, on that host's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// Earliest record.
+    pub first: Timestamp,
+    /// Latest record.
+    pub last: Timestamp,
+}
+
+/// Everything shared by the evaluation of all connections of one analysis.
+pub struct Analysis<'a> {
+    /// The timelines.
+    pub timelines: &'a Timelines,
+    /// What each host's logs cover.
+    pub coverage: &'a Coverage,
+    /// Per host, its events in time order.
+    pub host_events: Vec<Vec<EventIndex>>,
+    /// Per host, lower-case channel → span (from the coverage, else from the events).
+    spans: Vec<HashMap<String, Span>>,
+    rules_by_kind: HashMap<&'static str, Vec<&'static Rule>>,
+}
+
+impl<'a> Analysis<'a> {
+    /// Prepares the shared indexes.
+    pub fn new(timelines: &'a Timelines, coverage: &'a Coverage) -> Self {
+        let hosts = timelines.hosts.len();
+        let mut host_events: Vec<Vec<EventIndex>> = vec![Vec::new(); hosts];
+        let mut spans: Vec<HashMap<String, Span>> = vec![HashMap::new(); hosts];
+        for (i, e) in timelines.events.iter().enumerate() {
+            let Some(&h) = timelines.event_host.get(i) else {
+                continue;
+            };
+            if let Some(list) = host_events.get_mut(h) {
+                list.push(i);
+            }
+            if let Some(map) = spans.get_mut(h) {
+                let span = map.entry(e.channel.to_lowercase()).or_insert(Span {
+                    first: e.time,
+                    last: e.time,
+                });
+                span.first = span.first.min(e.time);
+                span.last = span.last.max(e.time);
+            }
+        }
+        for (h, host) in timelines.hosts.iter().enumerate() {
+            let Some(cov) = std::iter::once(host.name.as_str())
+                .chain(host.aliases.iter().map(String::as_str))
+                .find_map(|n| coverage.host(n))
+            else {
+                continue;
+            };
+            let Some(map) = spans.get_mut(h) else {
+                continue;
+            };
+            for c in &cov.channels {
+                let span = map.entry(c.channel.to_lowercase()).or_insert(Span {
+                    first: c.first,
+                    last: c.last,
+                });
+                span.first = span.first.min(c.first);
+                span.last = span.last.max(c.last);
+            }
+        }
+        let mut rules_by_kind: HashMap<&'static str, Vec<&'static Rule>> = HashMap::new();
+        for r in RULES {
+            if let Trigger::Event { kind, .. } = r.trigger {
+                rules_by_kind.entry(kind).or_default().push(r);
+            }
+        }
+        Analysis {
+            timelines,
+            coverage,
+            host_events,
+            spans,
+            rules_by_kind,
+        }
+    }
+
+    /// The span of a channel in a host's logs, on the host's clock.
+    pub fn span(&self, host: HostId, channel: &str) -> Option<Span> {
+        self.spans
+            .get(host)
+            .and_then(|m| m.get(&channel.to_lowercase()))
+            .copied()
+    }
+
+    /// Seconds to add to a reference-clock time to get the host's own clock reading.
+    pub fn host_shift(&self, host: HostId, conn: &Connection) -> f64 {
+        let offset = |h: HostId| {
+            self.timelines
+                .hosts
+                .get(h)
+                .and_then(|x| x.clock_offset_seconds)
+        };
+        let reference = conn.server.and_then(offset).unwrap_or(0.0);
+        offset(host).map_or(0.0, |o| o - reference)
+    }
+
+    /// True when a host's log of this channel covers `[start, end]` (reference clock) well
+    /// enough to speak about it: its records begin before the end, and do not end more than
+    /// a day before the start (an export taken earlier).
+    pub fn covers(
+        &self,
+        host: HostId,
+        channel: &str,
+        conn: &Connection,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> bool {
+        let shift = self.host_shift(host, conn);
+        self.span(host, channel).is_some_and(|s| {
+            s.first <= end.add_seconds(shift)
+                && s.last >= start.add_seconds(shift - LATER_SUCCESS_SECONDS)
+        })
+    }
+
+    /// The rules that read events of this catalog kind.
+    pub fn rules_for(&self, kind: &str) -> &[&'static Rule] {
+        self.rules_by_kind.get(kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// The event at an index.
+    pub fn event(&self, i: EventIndex) -> Option<&'a Event> {
+        self.timelines.events.get(i)
+    }
+
+    /// The host that logged an event.
+    pub fn host_of(&self, i: EventIndex) -> Option<HostId> {
+        self.timelines.event_host.get(i).copied()
+    }
+
+    /// A host's events between two times of its own clock (inclusive).
+    pub fn host_events_between(
+        &self,
+        host: HostId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> &[EventIndex] {
+        let Some(list) = self.host_events.get(host) else {
+            return &[];
+        };
+        let time = |i: &EventIndex| self.event(*i).map_or(Timestamp(i64::MIN), |e| e.time);
+        let lo = list.partition_point(|i| time(i) < from);
+        let hi = list.partition_point(|i| time(i) <= to);
+        list.get(lo..hi.max(lo)).unwrap_or(&[])
+    }
+
+    /// The names and addresses that designate the connection's server: the target as typed,
+    /// the server's names and its addresses, lower case.
+    pub fn server_names(&self, conn: &Connection) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        if let Some(t) = &conn.target {
+            names.push(strip_target(t).to_lowercase());
+        }
+        if let Some(h) = conn.server.and_then(|s| self.timelines.hosts.get(s)) {
+            names.push(h.name.to_lowercase());
+            names.extend(h.aliases.iter().map(|a| a.to_lowercase()));
+            names.extend(h.addresses.iter().map(|a| a.ip.to_string()));
+        }
+        names.retain(|n| !n.is_empty());
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// The host part of a target as typed (`srv01:3390` → `srv01`, `[fe80::1]:3389` → `fe80::1`).
+pub fn strip_target(target: &str) -> &str {
+    let t = target.trim();
+    if let Some(inner) = t.strip_prefix('[') {
+        return inner.split(']').next().unwrap_or(inner);
+    }
+    if t.matches(':').count() == 1 {
+        return t.split(':').next().unwrap_or(t);
+    }
+    t
+}
+
+/// True when `value` (a DNS name, URL, address) designates one of `names`.
+fn names_any(value: &str, names: &[String]) -> bool {
+    let v = value.trim().to_lowercase();
+    if v.is_empty() {
+        return false;
+    }
+    names.iter().any(|n| {
+        if n.parse::<IpAddr>().is_ok() {
+            return v.contains(n.as_str());
+        }
+        let short = |s: &str| s.split('.').next().unwrap_or(s).to_string();
+        let host_of = |s: &str| {
+            let s = s.split("://").nth(1).unwrap_or(s);
+            let s = s.split(['/', ':']).next().unwrap_or(s);
+            s.trim_end_matches('.').to_string()
+        };
+        let vh = host_of(&v);
+        vh == *n || short(&vh) == short(n) && (!vh.contains('.') || !n.contains('.'))
+    })
+}
+
+// ---- conditions ---------------------------------------------------------------------------------
+
+/// What a condition may need about the connection being diagnosed.
+#[derive(Clone, Copy)]
+pub struct Subject<'c> {
+    /// The connection, when an event is judged for one (onset scans judge events alone).
+    pub conn: Option<&'c Connection>,
+}
+
+fn check(
+    a: &Analysis<'_>,
+    index: EventIndex,
+    e: &Event,
+    cond: &Cond,
+    subject: Subject<'_>,
+) -> bool {
+    let f = &e.fields;
+    match *cond {
+        Cond::OneOf(which, values) => read_text(e, which)
+            .is_some_and(|t| values.iter().any(|v| v.eq_ignore_ascii_case(t.trim()))),
+        Cond::Num(names, values) => names
+            .iter()
+            .filter_map(|n| number(f, n))
+            .any(|v| values.contains(&v)),
+        Cond::NonZero(name) => number(f, name).is_some_and(|v| v != 0),
+        Cond::Bits(name, mask) => text(f, name)
+            .and_then(parse_hex_u64)
+            .is_some_and(|v| v & mask != 0),
+        Cond::Matches(which, pattern) => {
+            read_text(e, which).is_some_and(|t| regex(pattern).is_some_and(|re| re.is_match(&t)))
+        }
+        Cond::NotMatches(which, pattern) => {
+            !read_text(e, which).is_some_and(|t| regex(pattern).is_none_or(|re| re.is_match(&t)))
+        }
+        Cond::Service(keys) => {
+            service_key(e).is_some_and(|k| keys.iter().any(|x| x.eq_ignore_ascii_case(&k)))
+        }
+        Cond::ServiceState(state) => service_state(e) == Some(state),
+        Cond::Decoded(d, values) => decode(e, d).is_some_and(|x| values.contains(&x.code)),
+        Cond::RdpMachineKey => {
+            let name = text(f, "KeyName").unwrap_or("");
+            let path = text(f, "KeyFilePath").unwrap_or("").to_ascii_lowercase();
+            name.eq_ignore_ascii_case("TSSecKeySet1")
+                || name
+                    .to_ascii_lowercase()
+                    .starts_with("rdcertificatefactory")
+                || path.contains("\\machinekeys\\")
+                || path.contains("f686aace6942fb7f7ceb231212eef4a4")
+        }
+        Cond::NotBenignKeyCreation => !benign_key_creation(a, index, e),
+        Cond::CertNotAfterPassed => {
+            let Some(conn) = subject.conn else {
+                return false;
+            };
+            let names = a.server_names(conn);
+            cert_not_after_passed(e, &names)
+        }
+        Cond::NamesServer(name) => {
+            let Some(conn) = subject.conn else {
+                return false;
+            };
+            let names = a.server_names(conn);
+            text(f, name).is_some_and(|v| names_any(v, &names))
+        }
+    }
+}
+
+/// A failing Open Key (`0x80090016`) followed, on the same host, by a successful Create Key of
+/// the same key name: the normal first step of creating a key (EVENTS.md §3.10).
+fn benign_key_creation(a: &Analysis<'_>, index: EventIndex, e: &Event) -> bool {
+    let f = &e.fields;
+    if text(f, "ReturnCode").and_then(error_code) != Some(0x8009_0016) {
+        return false;
+    }
+    let Some(name) = text(f, "KeyName") else {
+        return false;
+    };
+    let Some(host) = a.host_of(index) else {
+        return false;
+    };
+    a.host_events_between(host, e.time, e.time.add_seconds(BENIGN_CREATE_SECONDS))
+        .iter()
+        .filter(|&&j| j != index)
+        .filter_map(|&j| a.event(j))
+        .any(|x| {
+            x.kind.key() == "key_operations"
+                && text(&x.fields, "KeyName").is_some_and(|k| k.eq_ignore_ascii_case(name))
+                && text(&x.fields, "Operation")
+                    .and_then(codes::parse_message_ref)
+                    .is_some_and(|op| op == 2481)
+                && text(&x.fields, "ReturnCode")
+                    .and_then(error_code)
+                    .is_some_and(|c| c == 0)
+        })
+}
+
+/// A CAPI2 90 certificate of the server (by its subject name) whose `NotAfter` lies before the
+/// event.
+fn cert_not_after_passed(e: &Event, server_names: &[String]) -> bool {
+    e.fields.iter().any(|(k, v)| {
+        let Some(prefix) = k.strip_suffix(".NotAfter") else {
+            return false;
+        };
+        let subject = text(&e.fields, &format!("{prefix}@subjectName"));
+        let ours = subject.is_some_and(|s| names_any(s, server_names));
+        let expired = v
+            .as_text()
+            .and_then(Timestamp::parse)
+            .is_some_and(|t| t < e.time);
+        ours && expired
+    })
+}
+
+/// True when an event passes a rule's trigger (kind, id and every condition).
+pub fn event_matches(
+    a: &Analysis<'_>,
+    rule: &Rule,
+    index: EventIndex,
+    e: &Event,
+    subject: Subject<'_>,
+) -> bool {
+    let Trigger::Event { kind, ids, conds } = rule.trigger else {
+        return false;
+    };
+    e.kind.key() == kind
+        && (ids.is_empty() || ids.contains(&e.event_id))
+        && conds.iter().all(|c| check(a, index, e, c, subject))
+}
+
+// ---- findings ---------------------------------------------------------------------------------------
+
+fn decay(distance: f64, half_life: f64) -> f64 {
+    0.5_f64.powf(distance.abs() / half_life)
+}
+
+fn side_ok(side: Side, lane: Lane) -> bool {
+    matches!(
+        (side, lane),
+        (Side::Either, _) | (Side::Client, Lane::Client) | (Side::Server, Lane::Server)
+    )
+}
+
+/// Pushes the findings of one rule firing on something at `distance`, with `factor` applied.
+fn push_effects(
+    out: &mut Vec<Finding>,
+    rule: &'static Rule,
+    event: Option<(EventIndex, &Event)>,
+    time: Option<Timestamp>,
+    distance: f64,
+    factor: f64,
+    detail: Option<String>,
+) {
+    let w = &rule.window;
+    if distance < -w.before || distance > w.after {
+        return;
+    }
+    let scale = factor * decay(distance, w.half_life);
+    for effect in rule.effects {
+        let (causes, label): (&[Cause], Option<String>) = match effect.causes {
+            CauseSource::Fixed(c) => (c, None),
+            CauseSource::Decoded { decode: d, .. } => {
+                let Some(decoded) = event.and_then(|(_, e)| decode(e, d)) else {
+                    continue;
+                };
+                if decoded.causes.len() > MAX_DECODED_CAUSES {
+                    continue;
+                }
+                (decoded.causes, Some(decoded.label))
+            }
+        };
+        for (n, &cause) in causes.iter().enumerate() {
+            let share = if n == 0 { 1.0 } else { 0.5 };
+            out.push(Finding {
+                rule,
+                cause,
+                direction: effect.direction,
+                weight: effect.weight * scale * share,
+                event: event.map(|(i, _)| i),
+                time,
+                distance,
+                detail: label.clone().or_else(|| detail.clone()),
+            });
+        }
+    }
+}
+
+/// Every finding for one connection: the event rules over its owned events and its context,
+/// and the connection-level facts.
+pub fn findings(a: &Analysis<'_>, conn_index: usize) -> Vec<Finding> {
+    let Some(conn) = a.timelines.connections.get(conn_index) else {
+        return Vec::new();
+    };
+    let subject = Subject { conn: Some(conn) };
+    let mut out = Vec::new();
+    let owned = conn.entries.iter().map(|x| (x, true));
+    let context = conn.context.iter().map(|x| (x, false));
+    for (entry, is_owned) in owned.chain(context) {
+        let Some(e) = a.event(entry.event) else {
+            continue;
+        };
+        let is_owned = is_owned && entry.relation != Relation::Context;
+        for &rule in a.rules_for(e.kind.key()) {
+            if !side_ok(rule.side, entry.lane) {
+                continue;
+            }
+            let factor = match (rule.scope, is_owned) {
+                (Scope::Owned, false) | (Scope::Context, true) => continue,
+                (Scope::Any(f), false) => f,
+                _ => 1.0,
+            };
+            if !event_matches(a, rule, entry.event, e, subject) {
+                continue;
+            }
+            push_effects(
+                &mut out,
+                rule,
+                Some((entry.event, e)),
+                Some(entry.time),
+                entry.distance_seconds,
+                factor,
+                None,
+            );
+        }
+    }
+    for rule in RULES {
+        if let Trigger::Fact(fact) = rule.trigger
+            && let Some(seen) = observe(a, conn_index, conn, fact)
+        {
+            let event = seen.event.and_then(|i| a.event(i).map(|e| (i, e)));
+            push_effects(
+                &mut out,
+                rule,
+                event,
+                seen.time,
+                seen.distance,
+                1.0,
+                Some(seen.detail),
+            );
+        }
+    }
+    out
+}
+
+/// What a fact rests on when it holds.
+struct Observation {
+    event: Option<EventIndex>,
+    time: Option<Timestamp>,
+    distance: f64,
+    detail: String,
+}
+
+fn entry_time(conn: &Connection, i: EventIndex) -> Option<Timestamp> {
+    conn.entries
+        .iter()
+        .chain(&conn.context)
+        .find(|x| x.event == i)
+        .map(|x| x.time)
+}
+
+fn find_owned(a: &Analysis<'_>, conn: &Connection, kind: &str, ids: &[u32]) -> Option<EventIndex> {
+    conn.entries.iter().map(|x| x.event).find(|&i| {
+        a.event(i)
+            .is_some_and(|e| e.kind.key() == kind && ids.contains(&e.event_id))
+    })
+}
+
+fn host_name(a: &Analysis<'_>, h: Option<HostId>) -> String {
+    h.and_then(|h| a.timelines.hosts.get(h))
+        .map_or_else(|| "the host".to_string(), |x| x.name.clone())
+}
+
+fn observe(
+    a: &Analysis<'_>,
+    conn_index: usize,
+    conn: &Connection,
+    fact: Fact,
+) -> Option<Observation> {
+    let tl = a.timelines;
+    let host_conn = conn
+        .host_connection
+        .and_then(|k| tl.host_connections.get(k));
+    let attempt = conn.attempt.and_then(|k| tl.attempts.get(k));
+    let at = |i: Option<EventIndex>| Observation {
+        event: i,
+        time: i.and_then(|i| entry_time(conn, i)),
+        distance: 0.0,
+        detail: String::new(),
+    };
+    match fact {
+        Fact::ConnectedButNeverAccepted | Fact::NeverReachedHost => {
+            let attempt = attempt?;
+            if host_conn.is_some() || conn.outcome != Outcome::Failed {
+                return None;
+            }
+            let server = conn.server?;
+            if Some(server) == conn.client
+                || !a.covers(
+                    server,
+                    rdpsleuth_parser::catalog::channel::RDPCORETS,
+                    conn,
+                    conn.start,
+                    conn.end,
+                )
+            {
+                return None;
+            }
+            let wanted = if attempt.transport_connected {
+                Fact::ConnectedButNeverAccepted
+            } else {
+                Fact::NeverReachedHost
+            };
+            if wanted != fact {
+                return None;
+            }
+            let anchor = find_owned(a, conn, "rdpclient", &[1026])
+                .or_else(|| conn.entries.first().map(|x| x.event));
+            let mut o = at(anchor);
+            o.detail = format!(
+                "{} logged no connection from the client while its RdpCoreTS log covers the attempt{}",
+                host_name(a, Some(server)),
+                if attempt.transport_connected {
+                    ", although the client's socket connected (1025)"
+                } else {
+                    ""
+                }
+            );
+            Some(o)
+        }
+        Fact::AcceptedThenDropped => {
+            let h = host_conn?;
+            let has = |kind: &str, ids: &[u32]| {
+                h.events
+                    .iter()
+                    .filter_map(|&i| tl.events.get(i))
+                    .any(|e| e.kind.key() == kind && ids.contains(&e.event_id))
+            };
+            if !has("rdpcorets", &[131]) || has("rdpcorets", &[65, 72]) || has("rcm", &[1149]) {
+                return None;
+            }
+            let anchor = h.events.iter().copied().find(|&i| {
+                tl.events
+                    .get(i)
+                    .is_some_and(|e| e.kind.key() == "rdpcorets" && matches!(e.event_id, 142 | 143))
+            })?;
+            let mut o = at(Some(anchor));
+            o.detail = "accepted (131), then the socket failed (142/143) before the RDP connection object was created (no 65/72)".to_string();
+            Some(o)
+        }
+        Fact::ArbitrationNeverEnded => {
+            let h = host_conn?;
+            let lsm = |ids: &[u32]| {
+                h.events.iter().copied().find(|&i| {
+                    tl.events
+                        .get(i)
+                        .is_some_and(|e| e.kind.key() == "lsm" && ids.contains(&e.event_id))
+                })
+            };
+            let begin = lsm(&[41])?;
+            if lsm(&[42, 21, 25]).is_some() {
+                return None;
+            }
+            let mut o = at(Some(begin));
+            o.detail =
+                "session arbitration began (LSM 41) and never ended (no 42, 21 or 25)".to_string();
+            Some(o)
+        }
+        Fact::TermServiceStopped => {
+            let server = conn.server?;
+            if find_owned(a, conn, "rdpcorets", &[131]).is_some()
+                || find_owned(a, conn, "rcm", &[261, 1149]).is_some()
+            {
+                return None;
+            }
+            let shift = a.host_shift(server, conn);
+            let to = conn.end.add_seconds(shift + SERVICE_STATE_SLACK_SECONDS);
+            let from = conn.start.add_seconds(shift - LATER_SUCCESS_SECONDS);
+            let last = a
+                .host_events_between(server, from, to)
+                .iter()
+                .rev()
+                .copied()
+                .find(|&i| {
+                    a.event(i).is_some_and(|e| {
+                        e.kind.key() == "service_control"
+                            && e.event_id == 7036
+                            && service_key(e).is_some_and(|k| k.eq_ignore_ascii_case("TermService"))
+                            && service_state(e).is_some()
+                    })
+                })?;
+            let e = a.event(last)?;
+            if service_state(e) != Some(1) {
+                return None;
+            }
+            let time = e.time.add_seconds(-shift);
+            Some(Observation {
+                event: Some(last),
+                time: Some(time),
+                distance: rdpsleuth_timelines::group::distance_to_window(
+                    time, conn.start, conn.end,
+                ),
+                detail: "the last state change of TermService before the failure was \"stopped\""
+                    .to_string(),
+            })
+        }
+        Fact::LaterSuccessUnchanged => {
+            if conn.outcome != Outcome::Failed {
+                return None;
+            }
+            let server = conn.server?;
+            let same_client = |c: &Connection| match (conn.client, c.client) {
+                (Some(x), Some(y)) => x == y,
+                (None, None) => {
+                    conn.client_address.is_some() && conn.client_address == c.client_address
+                }
+                _ => false,
+            };
+            let (k, next) = tl.connections.iter().enumerate().find(|(k, c)| {
+                *k != conn_index
+                    && c.server == Some(server)
+                    && c.outcome == Outcome::Succeeded
+                    && c.start > conn.end
+                    && same_client(c)
+            })?;
+            let gap = next.start.seconds_since(conn.end);
+            if gap > LATER_SUCCESS_SECONDS {
+                return None;
+            }
+            let shift = a.host_shift(server, conn);
+            let changed = a
+                .host_events_between(
+                    server,
+                    conn.end.add_seconds(shift),
+                    next.start.add_seconds(shift),
+                )
+                .iter()
+                .any(|&i| {
+                    a.event(i).is_some_and(|e| {
+                        tl.owner.get(i).copied().flatten().is_none()
+                            && RULES.iter().any(|r| {
+                                r.onset && event_matches(a, r, i, e, Subject { conn: None })
+                            })
+                    })
+                });
+            if changed {
+                return None;
+            }
+            let anchor = next
+                .entries
+                .iter()
+                .find(|x| x.lane == Lane::Server)
+                .or(next.entries.first())?;
+            let _ = k;
+            Some(Observation {
+                event: Some(anchor.event),
+                time: Some(anchor.time),
+                distance: gap,
+                detail: format!(
+                    "{} from the same client succeeded {} later with no change on {} in between",
+                    next.id,
+                    human_duration(gap),
+                    host_name(a, Some(server))
+                ),
+            })
+        }
+    }
+}
+
+/// A duration in words: `45 s`, `12 min`, `3 h`, `2 days`.
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.abs();
+    if s < 120.0 {
+        format!("{} s", s.round())
+    } else if s < 7_200.0 {
+        format!("{} min", (s / 60.0).round())
+    } else if s < 172_800.0 {
+        format!("{} h", (s / 3_600.0).round())
+    } else {
+        format!("{} days", (s / 86_400.0).round())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_in_every_rendering() {
+        assert_eq!(error_code("0x8009030D"), Some(0x8009_030D));
+        assert_eq!(error_code("0X8009030d"), Some(0x8009_030D));
+        assert_eq!(error_code("-2146893043"), Some(0x8009_030D));
+        assert_eq!(error_code("2147500033"), Some(0x8000_4001));
+        assert_eq!(error_code("800B0101"), Some(0x800B_0101));
+        assert_eq!(error_code("80092013"), Some(0x8009_2013));
+        assert_eq!(error_code("0"), Some(0));
+        assert_eq!(error_code("c000006a"), Some(0xC000_006A));
+        assert_eq!(error_code("nope"), None);
+        assert_eq!(error_code("0x1FFFFFFFF"), None);
+    }
+
+    #[test]
+    fn codes_inside_text() {
+        assert_eq!(
+            find_code_in_text("The account is locked (0xc0000234)."),
+            Some(0xC000_0234)
+        );
+        assert_eq!(find_code_in_text("0x12 then 0x8009030D"), Some(0x8009_030D));
+        assert_eq!(find_code_in_text("no code"), None);
+    }
+
+    #[test]
+    fn targets_and_names() {
+        assert_eq!(strip_target("srv01:3390"), "srv01");
+        assert_eq!(strip_target("[fe80::1]:3389"), "fe80::1");
+        assert_eq!(strip_target("fe80::1"), "fe80::1");
+        let names = vec!["srv01.corp.local".to_string(), "10.0.0.10".to_string()];
+        assert!(names_any("SRV01", &names));
+        assert!(names_any("srv01.corp.local.", &names));
+        assert!(names_any("https://10.0.0.10:3389/", &names));
+        assert!(!names_any("srv02.corp.local", &names));
+        assert!(!names_any("srv01.other.net", &names));
+        assert!(!names_any("", &names));
+    }
+
+    #[test]
+    fn decay_halves_at_the_half_life() {
+        assert!((decay(0.0, 10.0) - 1.0).abs() < 1e-12);
+        assert!((decay(-10.0, 10.0) - 0.5).abs() < 1e-12);
+        assert!((decay(20.0, 10.0) - 0.25).abs() < 1e-12);
+    }
+}
