@@ -281,13 +281,25 @@ struct DefinedTemplate {
     offset: u32,
 }
 
-/// What a chunk has defined so far: names and templates, and the heads of its hash tables.
-#[derive(Debug, Clone)]
+/// What a chunk has defined so far: names and templates (by GUID, a 128-bit hash of the
+/// template), and the heads of its hash tables. What a record adds is journaled, so that a
+/// record that turns out not to fit can be taken back.
+#[derive(Debug)]
 pub(crate) struct ChunkTables {
     names: HashMap<String, u32>,
     pub name_heads: [u32; NAME_BUCKETS],
-    templates: HashMap<Vec<u8>, DefinedTemplate>,
+    templates: HashMap<[u8; 16], DefinedTemplate>,
     pub template_heads: [u32; TEMPLATE_BUCKETS],
+    journal: Journal,
+}
+
+/// What the record being encoded added to the tables, and the table heads before it.
+#[derive(Debug)]
+struct Journal {
+    names: Vec<String>,
+    templates: Vec<[u8; 16]>,
+    name_heads: [u32; NAME_BUCKETS],
+    template_heads: [u32; TEMPLATE_BUCKETS],
 }
 
 impl ChunkTables {
@@ -298,7 +310,33 @@ impl ChunkTables {
             name_heads: [0; NAME_BUCKETS],
             templates: HashMap::new(),
             template_heads: [0; TEMPLATE_BUCKETS],
+            journal: Journal {
+                names: Vec::new(),
+                templates: Vec::new(),
+                name_heads: [0; NAME_BUCKETS],
+                template_heads: [0; TEMPLATE_BUCKETS],
+            },
         }
+    }
+
+    /// Start journaling a record.
+    pub fn begin(&mut self) {
+        self.journal.names.clear();
+        self.journal.templates.clear();
+        self.journal.name_heads = self.name_heads;
+        self.journal.template_heads = self.template_heads;
+    }
+
+    /// Take back everything added since [`ChunkTables::begin`].
+    pub fn roll_back(&mut self) {
+        for name in self.journal.names.drain(..) {
+            self.names.remove(&name);
+        }
+        for guid in self.journal.templates.drain(..) {
+            self.templates.remove(&guid);
+        }
+        self.name_heads = self.journal.name_heads;
+        self.template_heads = self.journal.template_heads;
     }
 }
 
@@ -398,6 +436,7 @@ impl<'t> Encoder<'t> {
         self.u16(0);
         self.tables.name_heads[bucket] = offset;
         self.tables.names.insert(name.to_owned(), offset);
+        self.tables.journal.names.push(name.to_owned());
         Ok(())
     }
 
@@ -483,11 +522,11 @@ impl<'t> Encoder<'t> {
         instance.root.describe(&mut key);
         self.u8(token::TEMPLATE_INSTANCE);
         self.u8(1);
-        if let Some(defined) = self.tables.templates.get(&key).copied() {
+        let guid = fnv1a_128(&key);
+        if let Some(defined) = self.tables.templates.get(&guid).copied() {
             self.u32(defined.id);
             self.u32(defined.offset);
         } else {
-            let guid = fnv1a_128(&key);
             let id = u32::from_le_bytes([guid[0], guid[1], guid[2], guid[3]]);
             let offset = self.offset() + 8;
             let bucket = template_bucket(&guid);
@@ -504,7 +543,8 @@ impl<'t> Encoder<'t> {
             self.tables.template_heads[bucket] = offset;
             self.tables
                 .templates
-                .insert(key, DefinedTemplate { id, offset });
+                .insert(guid, DefinedTemplate { id, offset });
+            self.tables.journal.templates.push(guid);
         }
         self.values(&instance.values)
     }

@@ -93,31 +93,32 @@ impl ChunkBuilder {
         filetime: u64,
         instance: &Instance,
     ) -> Result<Append, EncodeError> {
-        // Encode against a copy of the tables: a record that does not fit must leave no
-        // names or templates behind.
-        let mut tables = self.tables.clone();
-        let mut encoder = Encoder::new(self.free + RECORD_HEADER_SIZE, &mut tables);
+        // A record that does not fit must leave no names or templates behind.
+        self.tables.begin();
+        let mut encoder = Encoder::new(self.free + RECORD_HEADER_SIZE, &mut self.tables);
         let encoded = encoder.record(instance);
         let binxml = encoder.into_bytes();
-        match encoded {
-            Ok(()) => {}
-            // Encoded at the chunk's end, it may only be too large for what is left.
-            Err(EncodeError::RecordTooLarge { .. }) if self.records > 0 => return Ok(Append::Full),
-            Err(EncodeError::RecordTooLarge { .. }) => {
-                return Err(EncodeError::RecordTooLarge {
+        if let Err(err) = encoded {
+            self.tables.roll_back();
+            return match err {
+                // Encoded at the chunk's end, it may only be too large for what is left.
+                EncodeError::RecordTooLarge { .. } if self.records > 0 => Ok(Append::Full),
+                EncodeError::RecordTooLarge { .. } => Err(EncodeError::RecordTooLarge {
                     limit: MAX_RECORD_SIZE,
-                });
-            }
-            Err(err) => return Err(err),
+                }),
+                other => Err(other),
+            };
         }
         let unpadded = RECORD_HEADER_SIZE + binxml.len() + 4;
         let size = unpadded.div_ceil(RECORD_ALIGNMENT) * RECORD_ALIGNMENT;
         if size > MAX_RECORD_SIZE {
+            self.tables.roll_back();
             return Err(EncodeError::RecordTooLarge {
                 limit: MAX_RECORD_SIZE,
             });
         }
         if self.free + size > CHUNK_SIZE {
+            self.tables.roll_back();
             return Ok(Append::Full);
         }
         let start = self.free;
@@ -129,7 +130,6 @@ impl ChunkBuilder {
         record[16..24].copy_from_slice(&filetime.to_le_bytes());
         record[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + binxml.len()].copy_from_slice(&binxml);
         record[size - 4..].copy_from_slice(&size_field);
-        self.tables = tables;
         self.last_record_offset = start;
         self.free = start + size;
         self.ids = Some(match self.ids {
@@ -261,9 +261,22 @@ mod tests {
         };
         assert!(matches!(chunk.append(1, 0, &big), Ok(Append::Added)));
         assert!(matches!(chunk.append(2, 0, &big), Ok(Append::Added)));
-        let before = (chunk.free, chunk.records, chunk.tables.name_heads);
+        let before = (
+            chunk.free,
+            chunk.records,
+            chunk.tables.name_heads,
+            chunk.tables.template_heads,
+        );
         assert!(matches!(chunk.append(3, 0, &big), Ok(Append::Full)));
-        assert_eq!((chunk.free, chunk.records, chunk.tables.name_heads), before);
+        assert_eq!(
+            (
+                chunk.free,
+                chunk.records,
+                chunk.tables.name_heads,
+                chunk.tables.template_heads
+            ),
+            before
+        );
         assert_eq!(chunk.ids(), Some((1, 2)));
     }
 

@@ -88,24 +88,6 @@ fn chunks(bytes: &[u8]) -> Vec<EvtxChunkData> {
         .collect()
 }
 
-/// Many records of every kind, identifiers from `first_id`.
-fn many(first_id: u64, count: usize) -> Vec<EventRecord> {
-    let pattern = every_kind(0);
-    (0..count)
-        .map(|i| {
-            let mut record = pattern[i % pattern.len()].clone();
-            record.record_id = first_id + i as u64;
-            record.time_created = base_time()
-                + chrono::Duration::milliseconds(i as i64 * 1500)
-                + chrono::Duration::nanoseconds(i as i64 % 7 * 100);
-            if let Payload::EventData { data, .. } = &mut record.payload {
-                data.push(NamedValue::new("Sequence", Value::UInt64(i as u64)));
-            }
-            record
-        })
-        .collect()
-}
-
 #[test]
 fn every_payload_kind_reads_back() {
     let mut records = every_kind(1);

@@ -353,6 +353,24 @@ pub fn every_kind(first_id: u64) -> Vec<EventRecord> {
     records
 }
 
+/// Many records of every kind, identifiers from `first_id`.
+pub fn many(first_id: u64, count: usize) -> Vec<EventRecord> {
+    let pattern = every_kind(0);
+    (0..count)
+        .map(|i| {
+            let mut record = pattern[i % pattern.len()].clone();
+            record.record_id = first_id + i as u64;
+            record.time_created = base_time()
+                + chrono::Duration::milliseconds(i as i64 * 1500)
+                + chrono::Duration::nanoseconds(i as i64 % 7 * 100);
+            if let Payload::EventData { data, .. } = &mut record.payload {
+                data.push(NamedValue::new("Sequence", Value::UInt64(i as u64)));
+            }
+            record
+        })
+        .collect()
+}
+
 /// A CAPI2 record (payload left to the caller).
 pub fn capi2_chain(id: u64) -> EventRecord {
     let mut record = EventRecord::new(
