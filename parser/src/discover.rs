@@ -25,10 +25,6 @@ use crate::input::{Format, InputError, Location, Source, SourceData, decode_head
 /// Bytes read from the start of a file or member to recognise its format.
 pub const SNIFF_BYTES: usize = 4096;
 
-/// Members at most this large are never refused for their compression ratio: small files of
-/// zeros compress extremely well and are harmless.
-const RATIO_EXEMPT_BYTES: u64 = 1 << 20;
-
 /// Largest `client_info.json` / `collection_context.json` read for a host name.
 const MAX_COLLECTION_INFO_BYTES: u64 = 1 << 20;
 
@@ -42,6 +38,10 @@ pub struct ArchiveLimits {
     pub max_total_bytes: u64,
     /// Largest ratio of uncompressed to compressed size of a member (default 1000:1).
     pub max_ratio: u64,
+    /// Members at most this large are never refused for their ratio (default 64 MiB): deflate
+    /// expands at most about 1030:1, which real logs full of empty (zeroed) chunks approach,
+    /// and small members cannot exhaust memory anyway.
+    pub ratio_exempt_bytes: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -50,6 +50,7 @@ impl Default for ArchiveLimits {
             max_member_bytes: 4 << 30,
             max_total_bytes: 16 << 30,
             max_ratio: 1000,
+            ratio_exempt_bytes: 64 << 20,
         }
     }
 }
@@ -711,7 +712,7 @@ impl Walker {
                 limits.max_member_bytes
             ));
         }
-        if size > RATIO_EXEMPT_BYTES && size / compressed.max(1) > limits.max_ratio {
+        if size > limits.ratio_exempt_bytes && size / compressed.max(1) > limits.max_ratio {
             return Some(format!(
                 "archive member expands {size} bytes from {compressed} (over {}:1, a zip bomb?): skipped",
                 limits.max_ratio

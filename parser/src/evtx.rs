@@ -118,6 +118,8 @@ pub const SYSTEM_LAYOUT: [(&str, &[ValueKind]); 13] = [
 
 /// Index of the event id in [`SYSTEM_LAYOUT`].
 const EVENT_ID_SLOT: usize = 3;
+/// Index of `TimeCreated` in [`SYSTEM_LAYOUT`].
+const TIME_CREATED_SLOT: usize = 6;
 
 /// The template and event id of a record whose first instance has the Windows `System`
 /// layout; `None` for any other shape (then the record is rendered).
@@ -383,6 +385,22 @@ struct ChunkOutcome {
     spans: SpanSet,
 }
 
+impl ChunkOutcome {
+    /// Counts a record read and adds it to its channel's span; a blank (1601) time is noted
+    /// and left out of the span.
+    fn count(&mut self, origin: &Arc<Origin>, time: Timestamp, id: u64) {
+        self.records += 1;
+        if time == Timestamp::from_filetime(0) {
+            self.problems.push((
+                InputError::new("blank record with a zero (1601) time: left out of the time span")
+                    .at_record(id),
+                false,
+            ));
+        }
+        self.spans.saw(origin, time);
+    }
+}
+
 /// Reads chunks; shared by the worker threads.
 struct ChunkReader<'a> {
     catalog: &'a Catalog,
@@ -438,59 +456,53 @@ impl ChunkReader<'_> {
 
     fn read_record(&self, record: EvtxRecord<'_>, state: &mut ChunkState, out: &mut ChunkOutcome) {
         let id = record.event_record_id;
-        let time = Timestamp(record.timestamp.as_nanosecond().div_euclid(100) as i64);
-        if time == Timestamp::from_filetime(0) {
-            out.problems.push((
-                InputError::new(
-                    "blank record with a zero (1601) timestamp: left out of the time span",
-                )
-                .at_record(id),
-                false,
-            ));
-        }
+        let header_time = Timestamp(record.timestamp.as_nanosecond().div_euclid(100) as i64);
         if self.selection == Selection::Everything {
-            return self.render_and_keep(record, id, time, out);
+            return self.render_and_keep(record, id, header_time, out);
         }
         let instance = record
             .template_instances()
             .ok()
             .and_then(|instances| instances.into_iter().next());
         let Some((template, event_id)) = instance.as_ref().and_then(windows_layout) else {
-            return self.render_and_keep(record, id, time, out);
+            return self.render_and_keep(record, id, header_time, out);
         };
+        let slot_time = instance.as_ref().and_then(created_time);
         match state.templates.get(&template) {
-            Some(Template::Untrusted) => self.render_and_keep(record, id, time, out),
+            Some(Template::Untrusted) => self.render_and_keep(record, id, header_time, out),
             Some(Template::Trusted(learned)) => {
-                out.records += 1;
-                out.spans.saw(&learned.origin, time);
+                let time = slot_time.unwrap_or(header_time);
                 let wanted = *state
                     .wanted
                     .entry((template, event_id))
                     .or_insert_with(|| self.wants(learned, event_id));
-                if wanted {
-                    match self.render(record, id, time) {
-                        Ok(raw) => self.keep(raw, id, out),
-                        Err(error) => {
-                            out.records -= 1;
-                            out.problems.push((error, true));
-                        }
+                if !wanted {
+                    return out.count(&learned.origin, time, id);
+                }
+                match self.render(record, id, header_time) {
+                    Ok(raw) => {
+                        out.count(&learned.origin, time, id);
+                        self.keep(raw, id, out);
                     }
+                    Err(error) => out.problems.push((error, true)),
                 }
             }
             None => {
-                let raw = match self.render(record, id, time) {
+                let raw = match self.render(record, id, header_time) {
                     Ok(raw) => raw,
                     Err(error) => {
                         out.problems.push((error, true));
                         return;
                     }
                 };
+                let time = raw_time(&raw, header_time);
                 let strings = instance.as_ref().map(string_values).unwrap_or_default();
-                let learned = learn(&raw, event_id, &strings, self.catalog);
-                out.records += 1;
+                let learned = (slot_time == Some(time))
+                    .then(|| learn(&raw, event_id, &strings, self.catalog))
+                    .flatten();
                 match learned {
                     Some(learned) => {
-                        out.spans.saw(&learned.origin, time);
+                        out.count(&learned.origin, time, id);
                         let wanted = self.wants(&learned, event_id);
                         state.wanted.insert((template, event_id), wanted);
                         state.templates.insert(template, Template::Trusted(learned));
@@ -500,7 +512,7 @@ impl ChunkReader<'_> {
                     }
                     None => {
                         state.templates.insert(template, Template::Untrusted);
-                        out.spans.saw(&origin_of(&raw), time);
+                        out.count(&origin_of(&raw), time, id);
                         self.keep(raw, id, out);
                     }
                 }
@@ -526,13 +538,12 @@ impl ChunkReader<'_> {
         &self,
         record: EvtxRecord<'_>,
         id: u64,
-        time: Timestamp,
+        header_time: Timestamp,
         out: &mut ChunkOutcome,
     ) {
-        match self.render(record, id, time) {
+        match self.render(record, id, header_time) {
             Ok(raw) => {
-                out.records += 1;
-                out.spans.saw(&origin_of(&raw), time);
+                out.count(&origin_of(&raw), raw_time(&raw, header_time), id);
                 self.keep(raw, id, out);
             }
             Err(error) => out.problems.push((error, true)),
@@ -572,6 +583,25 @@ impl ChunkReader<'_> {
                 .push((InputError::new(problem.to_string()).at_record(id), true)),
         }
     }
+}
+
+/// The `TimeCreated` substitution of a Windows-layout instance (a missing one reads as the
+/// zero FILETIME, as the crate renders it).
+fn created_time(instance: &BinXmlTemplateValues<'_>) -> Option<Timestamp> {
+    match instance.values.get(TIME_CREATED_SLOT)? {
+        BinXmlValue::FileTimeType(filetime) => Some(Timestamp::from_filetime(filetime.0)),
+        BinXmlValue::NullType => Some(Timestamp::from_filetime(0)),
+        _ => None,
+    }
+}
+
+/// A rendered record's `TimeCreated`, else its header time.
+fn raw_time(raw: &RawRecord, header_time: Timestamp) -> Timestamp {
+    raw.system
+        .time
+        .as_deref()
+        .and_then(Timestamp::parse)
+        .unwrap_or(header_time)
 }
 
 /// The origin a rendered record names.

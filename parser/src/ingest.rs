@@ -1,1 +1,286 @@
-//! (module under construction: see lib.rs for its role)
+//! Ingest: everything between the paths a user names and the sorted, catalogued events.
+//!
+//! [`ingest`] discovers the sources ([`crate::discover`]), reads them all in parallel on a rayon
+//! pool (a local one when [`IngestOptions::threads`] is set; big EVTX files also spread their
+//! chunks over it), turns the local times of firewall text logs into UTC once every input is
+//! read, applies the optional time window, sorts the events into one total order, and builds
+//! the per-host [`Coverage`]. Every input — read, skipped or unreadable — gets an
+//! [`InputReport`]; nothing that fails takes the run down.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::catalog::{Catalog, DEFAULT_RDP_PORT};
+use crate::coverage::Coverage;
+use crate::discover::{ArchiveLimits, Discovery, discover};
+use crate::event::{Event, Timestamp};
+use crate::input::{Format, InputError, InputReport, Source};
+use crate::reader::{ReadOptions, ReadOutcome};
+
+/// How to ingest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngestOptions {
+    /// Worker threads; 0 = one per core (rayon's global pool).
+    pub threads: usize,
+    /// TCP/UDP ports treated as RDP (empty = 3389).
+    pub rdp_ports: Vec<u16>,
+    /// UTC offsets of hosts whose firewall text logs are in local time: (host name, minutes
+    /// east of UTC).
+    pub firewall_utc_offsets: Vec<(String, i32)>,
+    /// Keep only events at or after this time.
+    pub since: Option<Timestamp>,
+    /// Keep only events at or before this time.
+    pub until: Option<Timestamp>,
+    /// Caps on archive members.
+    pub limits: ArchiveLimits,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            threads: 0,
+            rdp_ports: vec![DEFAULT_RDP_PORT],
+            firewall_utc_offsets: Vec::new(),
+            since: None,
+            until: None,
+            limits: ArchiveLimits::default(),
+        }
+    }
+}
+
+/// Hooks for progress display. Called from worker threads.
+pub trait Progress: Sync {
+    /// Discovery is done: this many sources, of this many bytes, will be read.
+    fn discovered(&self, _sources: usize, _bytes: u64) {}
+    /// One source has been read.
+    fn read(&self, _source: &Source, _report: &InputReport) {}
+}
+
+/// No progress display.
+impl Progress for () {}
+
+/// What ingesting gave.
+#[derive(Debug)]
+pub struct Ingested {
+    /// Catalogued events in the time window, sorted by time, host, channel, record id, source.
+    pub events: Vec<Event>,
+    /// One report per input (sources and inputs that could not be opened), sorted by path.
+    pub reports: Vec<InputReport>,
+    /// Per host, the logs read and the logs missing.
+    pub coverage: Coverage,
+    /// Files and archive members skipped because they are not in a log format.
+    pub ignored: u64,
+}
+
+/// Totals over all inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Inputs reported.
+    pub inputs: usize,
+    /// Inputs read (not skipped, and not failed without a record).
+    pub readable: usize,
+    /// Records read.
+    pub records: u64,
+    /// Events kept.
+    pub kept: u64,
+    /// Records or chunks that could not be read.
+    pub failed: u64,
+}
+
+impl Ingested {
+    /// Totals over the reports.
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals {
+            inputs: self.reports.len(),
+            ..Totals::default()
+        };
+        for report in &self.reports {
+            totals.records += report.records;
+            totals.kept += report.kept;
+            totals.failed += report.failed;
+            if is_readable(report) {
+                totals.readable += 1;
+            }
+        }
+        totals
+    }
+
+    /// True when no input could be read at all (the command-line's exit status 1).
+    pub fn nothing_read(&self) -> bool {
+        !self.reports.iter().any(is_readable)
+    }
+}
+
+/// An input that was read: not skipped, and not failed without giving a record.
+fn is_readable(report: &InputReport) -> bool {
+    report.skipped.is_none() && (report.records > 0 || report.failed == 0)
+}
+
+/// Discovers and reads everything under `paths`.
+pub fn ingest<P: AsRef<Path> + Sync>(
+    paths: &[P],
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+) -> Ingested {
+    let pool = match opts.threads {
+        0 => None,
+        n => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
+    };
+    match &pool {
+        Some(pool) => pool.install(|| ingest_here(paths, opts, progress)),
+        None => ingest_here(paths, opts, progress),
+    }
+}
+
+fn ingest_here<P: AsRef<Path>>(
+    paths: &[P],
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+) -> Ingested {
+    let custom;
+    let catalog = if opts.rdp_ports.is_empty() || opts.rdp_ports == [DEFAULT_RDP_PORT] {
+        Catalog::global()
+    } else {
+        custom = Catalog::with_rdp_ports(&opts.rdp_ports);
+        &custom
+    };
+    let discovery = discover(paths, opts.limits);
+    progress.discovered(
+        discovery.sources.len(),
+        discovery.sources.iter().map(|s| s.size).sum(),
+    );
+    let read_opts = ReadOptions::new(catalog);
+    let outcomes: Vec<ReadOutcome> = discovery
+        .sources
+        .par_iter()
+        .map(|source| {
+            let outcome = read_source(&discovery, source, &read_opts);
+            progress.read(source, &outcome.report);
+            outcome
+        })
+        .collect();
+
+    let mut events = Vec::with_capacity(outcomes.iter().map(|o| o.events.len()).sum());
+    let mut reports = Vec::with_capacity(outcomes.len() + discovery.problems.len());
+    for outcome in outcomes {
+        events.extend(outcome.events);
+        reports.push(outcome.report);
+    }
+    for problem in &discovery.problems {
+        let mut report = InputReport {
+            path: problem.path.clone(),
+            format: Format::Unknown,
+            host: None,
+            records: 0,
+            kept: 0,
+            failed: 0,
+            errors: Vec::new(),
+            skipped: Some("could not be used".to_string()),
+            time_basis: None,
+            channels: Vec::new(),
+        };
+        report.error(problem.error.clone());
+        reports.push(report);
+    }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+
+    crate::firewall_log::settle_local_times(&mut events, &mut reports, &opts.firewall_utc_offsets);
+
+    if opts.since.is_some() || opts.until.is_some() {
+        let inside =
+            |t: Timestamp| opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t <= u);
+        events.retain(|e| inside(e.time));
+        let mut kept: HashMap<Arc<str>, u64> = HashMap::new();
+        for event in &events {
+            *kept.entry(event.source.input.clone()).or_default() += 1;
+        }
+        for report in &mut reports {
+            report.kept = kept.get(report.path.as_str()).copied().unwrap_or(0);
+        }
+    }
+    events.sort_by(event_order);
+
+    let coverage = Coverage::from_reports(&reports, catalog);
+    Ingested {
+        events,
+        reports,
+        coverage,
+        ignored: discovery.ignored,
+    }
+}
+
+/// The total order of events: time, host, channel, record id, source; ties (the same record
+/// read twice from one input) keep their reading order, which is deterministic.
+pub fn event_order(a: &Event, b: &Event) -> Ordering {
+    a.time
+        .cmp(&b.time)
+        .then_with(|| a.host.cmp(&b.host))
+        .then_with(|| a.channel.cmp(&b.channel))
+        .then_with(|| a.record_id.cmp(&b.record_id))
+        .then_with(|| a.source.cmp(&b.source))
+        .then_with(|| a.provider.cmp(&b.provider))
+        .then_with(|| a.event_id.cmp(&b.event_id))
+}
+
+/// Why a format is not read.
+fn unsupported(format: Format) -> Option<&'static str> {
+    match format {
+        Format::LegacyEvt => Some(
+            "legacy EVT log (Windows XP/2003) is not supported: convert it to EVTX on Windows \
+             (wevtutil epl old.evt new.evtx /lf:true) or export it as XML",
+        ),
+        Format::Unknown => Some("not an event log format rdpsleuth reads"),
+        Format::Zip => Some("archive: its members are read instead"),
+        _ => None,
+    }
+}
+
+/// Reads one discovered source with the reader of its format.
+pub fn read_source(discovery: &Discovery, source: &Source, opts: &ReadOptions) -> ReadOutcome {
+    if let Some(why) = unsupported(source.format) {
+        let mut report = InputReport::new(source);
+        report.skipped = Some(why.to_string());
+        if source.format == Format::Unknown {
+            let error = if source.size == 0 {
+                InputError::new("empty file")
+            } else {
+                InputError::new(
+                    "content is not a recognised log (no EVTX signature, XML event, JSON event \
+                     or firewall log header)",
+                )
+                .at_offset(0)
+            };
+            report.error(error);
+        }
+        return ReadOutcome {
+            events: Vec::new(),
+            report,
+        };
+    }
+    let data = match discovery.open(source) {
+        Ok(data) => data,
+        Err(error) => {
+            let mut report = InputReport::new(source);
+            report.error(error);
+            return ReadOutcome {
+                events: Vec::new(),
+                report,
+            };
+        }
+    };
+    match source.format {
+        Format::Evtx => crate::evtx::read(source, data, opts),
+        Format::XmlExport => crate::xml::read(source, data, opts),
+        Format::EvtxDumpJson | Format::JsonLines => crate::json::read(source, data, opts),
+        Format::FirewallLog => crate::firewall_log::read(source, data, opts),
+        // Handled above.
+        Format::LegacyEvt | Format::Zip | Format::Unknown => ReadOutcome {
+            events: Vec::new(),
+            report: InputReport::new(source),
+        },
+    }
+}
