@@ -13,6 +13,7 @@ use std::net::IpAddr;
 
 use rayon::prelude::*;
 use rdpsleuth_parser::catalog::DEFAULT_RDP_PORT;
+use rdpsleuth_parser::ingest::event_order;
 use rdpsleuth_parser::{Event, InputReport, Timestamp};
 
 use crate::attach::{
@@ -61,21 +62,10 @@ pub fn build_with(events: Vec<Event>, reports: &[InputReport], opts: &BuildOptio
     build_in_pool(events, reports, opts)
 }
 
-/// The total order of events: time, host, channel, record id, source.
-fn order(a: &Event, b: &Event) -> std::cmp::Ordering {
-    a.time
-        .cmp(&b.time)
-        .then_with(|| a.host.cmp(&b.host))
-        .then_with(|| a.channel.cmp(&b.channel))
-        .then_with(|| a.record_id.cmp(&b.record_id))
-        .then_with(|| a.source.cmp(&b.source))
-        .then_with(|| a.event_id.cmp(&b.event_id))
-}
-
 /// Sorts events and drops second reads of one record (the same EVTX record given twice, or
 /// through two export formats).
 pub fn order_events(mut events: Vec<Event>) -> Vec<Event> {
-    events.par_sort_by(order);
+    events.par_sort_by(event_order);
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut run_start = 0usize;
     for e in events {
@@ -315,13 +305,6 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
             .then_with(|| a.host.cmp(&b.host))
     });
 
-    // Addresses that had a session on a host: known users' machines.
-    let with_session: BTreeSet<(HostId, IpAddr)> = servers
-        .iter()
-        .filter(|h| h.conn.session_started)
-        .filter_map(|h| h.conn.client_ip.map(|ip| (h.conn.server, ip)))
-        .collect();
-
     let width = drafts.len().to_string().len().max(4);
     let mut owner: Vec<Option<usize>> = vec![None; events.len()];
     let mut connections: Vec<Connection> = Vec::with_capacity(drafts.len());
@@ -362,10 +345,10 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
                 _ => None,
             }
         });
-        let known_client = client_address.is_some_and(|ip| {
-            identity.hosts_with_ip(ip).any(|x| Some(x) != d.server)
-                || d.server.is_some_and(|s| with_session.contains(&(s, ip)))
-        });
+        // An address is a known machine's when the logs of that machine are among the inputs
+        // (an attacker's or a scanner's address that once got a session is not).
+        let known_client = client_address
+            .is_some_and(|ip| identity.hosts_with_ip(ip).any(|x| Some(x) != d.server));
         let owned: Vec<EventIndex> = entries.iter().map(|x| x.event).collect();
         let result = outcome(
             &events,

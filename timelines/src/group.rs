@@ -230,6 +230,16 @@ pub fn attempt_anchor(events: &[Event], a: &ClientAttempt) -> Timestamp {
         .map_or(a.start, |e| e.time)
 }
 
+/// When the host accepted the connection: its first RdpCoreTS / RCM / LSM record (131 when
+/// logged), not the joined records around it — the moment that matches the client's 1025.
+pub fn connection_anchor(events: &[Event], c: &HostConnection) -> Timestamp {
+    c.events
+        .iter()
+        .filter_map(|&i| events.get(i))
+        .find(|e| HOST_GROUPED_KINDS.contains(&e.kind.key()))
+        .map_or(c.start, |e| e.time)
+}
+
 /// Groups a server host's RdpCoreTS / RCM / LSM events (in time order) into host connections.
 pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) -> Vec<HostHalf> {
     // 1. ActivityID groups, in order of their first event.

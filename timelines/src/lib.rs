@@ -16,6 +16,8 @@ pub mod net;
 pub mod outcome;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod testutil;
 
 pub use build::{BuildOptions, build, build_with};

@@ -10,7 +10,8 @@
 //!   densest votes are scored by how many attempts they pair one-to-one with connections within
 //!   [`MATCH_SECONDS`]; the winner is refined to the median of its pairs. Retries a few seconds
 //!   apart make side peaks, but only the true offset pairs every retry;
-//! * the **links**, decided with the corrected clocks within [`LINK_SECONDS`]: unique candidates
+//! * the **links**, decided with the corrected clocks within [`LINK_SECONDS`] (where a client
+//!   logs 1025, only attempts whose transport came up take part): unique candidates
 //!   first (and the client's address learned from them), then the rest nearest first, with a
 //!   consistent client address — once a client's address is known, a connection from another
 //!   address is not its attempt.
@@ -21,7 +22,7 @@ use std::net::IpAddr;
 use rayon::prelude::*;
 use rdpsleuth_parser::{Event, Timestamp};
 
-use crate::group::{ClientHalf, HostHalf, attempt_anchor, timezone_bias_hours};
+use crate::group::{ClientHalf, HostHalf, attempt_anchor, connection_anchor, timezone_bias_hours};
 use crate::identity::Identity;
 use crate::model::{ClockOffset, HostId};
 use crate::net;
@@ -239,6 +240,10 @@ pub fn link(
         .iter()
         .map(|c| attempt_anchor(events, &c.attempt))
         .collect();
+    let accepted: Vec<Timestamp> = servers
+        .iter()
+        .map(|h| connection_anchor(events, &h.conn))
+        .collect();
     let mut attempt_server: Vec<Option<HostId>> = clients
         .iter()
         .map(|a| {
@@ -274,6 +279,18 @@ pub fn link(
                     .push(k);
             }
         }
+        // Where the client logs its transport coming up (1025), an attempt without it never
+        // reached an RDP listener: it takes no part in estimating or linking.
+        for attempts in pairs.values_mut() {
+            let connected = |k: &usize| {
+                clients
+                    .get(*k)
+                    .is_some_and(|a| a.attempt.transport_connected)
+            };
+            if attempts.iter().any(connected) {
+                attempts.retain(connected);
+            }
+        }
         let mut conns_by_server: BTreeMap<HostId, Vec<usize>> = BTreeMap::new();
         for (h, half) in servers.iter().enumerate() {
             if !linked_conns.contains(&h) {
@@ -294,7 +311,7 @@ pub fn link(
                 a.sort();
                 let mut s: Vec<Timestamp> = conns
                     .iter()
-                    .filter_map(|&h| servers.get(h).map(|x| x.conn.start))
+                    .filter_map(|&h| accepted.get(h).copied())
                     .collect();
                 s.sort();
                 let mut hours: Vec<i64> = conns
@@ -327,8 +344,8 @@ pub fn link(
                 };
                 let moved = anchor.add_seconds(d);
                 for &h in &conns {
-                    let Some(half) = servers.get(h) else { continue };
-                    let dist = half.conn.start.seconds_since(moved).abs();
+                    let Some(&at) = accepted.get(h) else { continue };
+                    let dist = at.seconds_since(moved).abs();
                     if dist <= LINK_SECONDS {
                         candidates.push((dist, k, h));
                     }

@@ -9,7 +9,7 @@
 //!    140, 97, TermDD 50/56, a 4625, a failing key operation, a TLS error, a packet filter
 //!    block). For a connection the host saw without any client log, failure evidence counts only
 //!    when a user is visible: credentials were tried (140, 4625, 1149, a user name), or the
-//!    address is one of a known machine's, or it had a session on this host another time.
+//!    address is one of a machine whose logs are among the inputs.
 //! 3. **Unknown** — everything else, notably what Internet scanners and probes leave: the host
 //!    saw a connection torn down, perhaps with a protocol error, but nobody tried to log on and
 //!    no client log speaks for it.
@@ -105,8 +105,7 @@ pub struct OutcomeFacts<'a> {
     pub host: Option<&'a HostConnection>,
     /// Every event the connection owns.
     pub owned: &'a [EventIndex],
-    /// The client address belongs to a host whose logs we have, or had a session on this host
-    /// at another time.
+    /// The client address belongs to a host whose logs are among the inputs.
     pub known_client: bool,
 }
 
