@@ -22,7 +22,7 @@ use std::net::IpAddr;
 
 use rdpsleuth_parser::{Event, Timestamp};
 
-use crate::group::{ClientHalf, HostHalf, distance_to_window};
+use crate::group::{ClientHalf, HostHalf, by_closeness, closeness, distance_to_window};
 use crate::identity::{host_key, strip_target};
 use crate::model::{EventIndex, Lane, OmittedContext, Relation, TimelineEntry};
 use crate::net;
@@ -116,9 +116,10 @@ fn logon_id(text: Option<&str>) -> Option<u64> {
     rdpsleuth_parser::event::parse_hex_u64(text?).filter(|&v| v != 0)
 }
 
-/// The half among `candidates` whose window is nearest to `t`, within `max` seconds; ties go to
-/// the earlier connection.
+/// The half among `candidates` whose window is nearest to `t`, within `max` seconds (ties: see
+/// [`closeness`]).
 fn nearest_window(
+    events: &[Event],
     halves: &[HostHalf],
     candidates: &[usize],
     t: Timestamp,
@@ -126,12 +127,9 @@ fn nearest_window(
 ) -> Option<usize> {
     candidates
         .iter()
-        .filter_map(|&h| {
-            let c = &halves.get(h)?.conn;
-            Some((h, distance_to_window(t, c.start, c.end).abs()))
-        })
-        .filter(|(_, d)| *d <= max)
-        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .filter_map(|&h| Some((h, closeness(events, &halves.get(h)?.conn, t))))
+        .filter(|(_, d)| d.0 <= max)
+        .min_by(by_closeness)
         .map(|(h, _)| h)
 }
 
@@ -208,7 +206,13 @@ pub fn join_host_events(
         let f = &e.fields;
         let by_address = |ip: Option<IpAddr>, max: f64, halves: &[HostHalf]| {
             let ip = ip?;
-            nearest_window(halves, by_ip.get(&ip).unwrap_or(&empty), e.time, max)
+            nearest_window(
+                events,
+                halves,
+                by_ip.get(&ip).unwrap_or(&empty),
+                e.time,
+                max,
+            )
         };
         let joined: Option<(usize, Relation)> = match (e.kind.key(), e.event_id) {
             ("logon" | "logon_failure", 4624 | 4625 | 4648) => {
@@ -239,8 +243,10 @@ pub fn join_host_events(
                                 .is_some_and(|x| x.conn.client_port == flow.remote_port)
                     })
                     .collect();
-                nearest_window(halves, &exact, e.time, NETWORK_PORT_JOIN_SECONDS)
-                    .or_else(|| nearest_window(halves, candidates, e.time, NETWORK_JOIN_SECONDS))
+                nearest_window(events, halves, &exact, e.time, NETWORK_PORT_JOIN_SECONDS)
+                    .or_else(|| {
+                        nearest_window(events, halves, candidates, e.time, NETWORK_JOIN_SECONDS)
+                    })
                     .map(|h| (h, Relation::Network))
             }),
             ("termdd", 56) if f.data(1).and_then(net::parse_ip).is_some() => by_address(

@@ -346,13 +346,13 @@ pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) 
         let Some(e) = events.get(i) else { continue };
         let endpoint = client_endpoint(e).map(|(ep, _)| ep);
         let joined = endpoint
-            .and_then(|ep| nearest_by(&halves, e.time, |h| h.conn.client_ip == Some(ep.ip)))
+            .and_then(|ep| nearest_by(events, &halves, e.time, |h| h.conn.client_ip == Some(ep.ip)))
             .map(|h| (h, Relation::Address))
             .or_else(|| {
                 // A console record (`Address` "LOCAL" in any language) is no RDP connection's.
                 let local = e.fields.text("Address").is_some() && endpoint.is_none();
                 let s = session_of(e).filter(|_| !local)?;
-                nearest_by(&halves, e.time, |h| h.conn.sessions.contains(&s))
+                nearest_by(events, &halves, e.time, |h| h.conn.sessions.contains(&s))
                     .map(|h| (h, Relation::Nearest))
             });
         if let Some((h, relation)) = joined {
@@ -392,9 +392,42 @@ pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) 
     halves
 }
 
+/// Seconds from `t` to the nearest of a connection's events (`events` is in time order, so its
+/// sorted indices are too).
+pub fn nearest_event_distance(events: &[Event], c: &HostConnection, t: Timestamp) -> f64 {
+    let pos = c
+        .events
+        .partition_point(|&i| events.get(i).is_some_and(|e| e.time < t));
+    [pos.checked_sub(1), Some(pos)]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| c.events.get(p).and_then(|&i| events.get(i)))
+        .map(|e| t.seconds_since(e.time).abs())
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Orders candidate connections for an event at `t`: nearest window first, then (when several
+/// windows hold it, e.g. a long session and a new connection) the one with an event nearest in
+/// time, then the earlier connection.
+pub fn closeness(events: &[Event], c: &HostConnection, t: Timestamp) -> (f64, f64) {
+    (
+        distance_to_window(t, c.start, c.end).abs(),
+        nearest_event_distance(events, c, t),
+    )
+}
+
+/// Compares two `(index, closeness)` candidates.
+pub fn by_closeness(a: &(usize, (f64, f64)), b: &(usize, (f64, f64))) -> std::cmp::Ordering {
+    a.1.0
+        .total_cmp(&b.1.0)
+        .then(a.1.1.total_cmp(&b.1.1))
+        .then(a.0.cmp(&b.0))
+}
+
 /// The half (index) with `accept` whose window is nearest to `t`, within
 /// [`LOOSE_JOIN_SECONDS`].
 fn nearest_by(
+    events: &[Event],
     halves: &[HostHalf],
     t: Timestamp,
     accept: impl Fn(&HostHalf) -> bool,
@@ -403,9 +436,9 @@ fn nearest_by(
         .iter()
         .enumerate()
         .filter(|(_, h)| accept(h))
-        .map(|(i, h)| (i, distance_to_window(t, h.conn.start, h.conn.end).abs()))
-        .filter(|(_, d)| *d <= LOOSE_JOIN_SECONDS)
-        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .map(|(i, h)| (i, closeness(events, &h.conn, t)))
+        .filter(|(_, d)| d.0 <= LOOSE_JOIN_SECONDS)
+        .min_by(by_closeness)
         .map(|(i, _)| i)
 }
 
