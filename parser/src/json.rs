@@ -818,6 +818,24 @@ mod tests {
     }
 
     #[test]
+    fn structured_named_data_matches_the_xml_reading() {
+        let xml = "<Event><System><EventID>1</EventID></System><EventData><Data Name='P'>t<Child a='1'>c</Child></Data><Data Name='Q'>x</Data><Data Name='P'><Child>d</Child></Data></EventData></Event>";
+        let json = r##"{"Event":{"System":{"EventID":1},"EventData":{"P":{"#text":"t","Child":{"#attributes":{"a":"1"},"#text":"c"}},"Q":"x","P_1":{"Child":"d"}}}}"##;
+        let from_xml = crate::xml::parse_event(xml.as_bytes()).unwrap();
+        assert_eq!(
+            from_xml.fields,
+            vec![
+                ("P".to_string(), text("t")),
+                ("P.Child@a".to_string(), text("1")),
+                ("P.Child".to_string(), text("c")),
+                ("Q".to_string(), text("x")),
+                ("P_1.Child".to_string(), text("d")),
+            ]
+        );
+        assert_eq!(parse_record(json).unwrap(), from_xml);
+    }
+
+    #[test]
     fn not_records() {
         assert_eq!(parse_record("[1]"), Err(JsonError::NotAnObject));
         assert_eq!(parse_record(r##"{"a":1}"##), Err(JsonError::NotARecord));

@@ -205,15 +205,29 @@ fn unescape(raw: &str, offset: u64) -> Result<Cow<'_, str>, XmlError> {
 /// One item of an `EventData` block, kept until the block ends (whether the named or the
 /// positional form applies depends on all its `Data` children).
 enum DataItem {
-    /// A `Data` with a non-empty `Name`: its fields, the first one named after it.
-    Named {
-        name: String,
-        fields: Vec<(String, FieldValue)>,
-    },
+    /// A `Data` with a non-empty `Name`.
+    Named { name: String, value: NamedValue },
     /// A `Data` without a name: its text.
     Positional(String),
     /// Any other child (`Binary`, …), flattened.
     Other(Vec<(String, FieldValue)>),
+}
+
+/// The value of a named `Data`.
+enum NamedValue {
+    /// Text (or nothing): the common case, read without the flattener.
+    Simple(FieldValue),
+    /// Child elements: the flattened fields, the first ones named after the `Data`.
+    Tree(Vec<(String, FieldValue)>),
+}
+
+/// A leaf's text as a field value: `Null` when empty.
+fn leaf_value(text: &str) -> FieldValue {
+    if text.is_empty() {
+        FieldValue::Null
+    } else {
+        FieldValue::Text(normalise_value(text).into())
+    }
 }
 
 /// The pull parser over one record, with the element depth it has reached.
@@ -378,6 +392,11 @@ impl<'a> Pull<'a> {
     /// Flattens the content of the element just started and opened in `f`, up to its end.
     fn content(&mut self, f: &mut Flattener<'_>) -> Result<(), XmlError> {
         let level = self.depth;
+        self.content_from(f, level)
+    }
+
+    /// Flattens content up to the end of the element at depth `level` (open in `f`).
+    fn content_from(&mut self, f: &mut Flattener<'_>, level: usize) -> Result<(), XmlError> {
         loop {
             match self.next()? {
                 XmlEvent::Start(e) => {
@@ -440,6 +459,46 @@ impl<'a> Pull<'a> {
         }
     }
 
+    /// The value of the named `Data` just started: its text, or its flattened children.
+    fn named_data(&mut self, name: &str) -> Result<NamedValue, XmlError> {
+        let level = self.depth;
+        let mut text = String::new();
+        loop {
+            let (child, started) = match self.next()? {
+                XmlEvent::Text(t) => {
+                    text.push_str(&t);
+                    continue;
+                }
+                XmlEvent::CData(t) => {
+                    text.push_str(&t);
+                    continue;
+                }
+                XmlEvent::GeneralRef(r) => {
+                    text.push(resolve_entity(&r, self.pos())?);
+                    continue;
+                }
+                XmlEvent::End(_) => return Ok(NamedValue::Simple(leaf_value(&text))),
+                XmlEvent::Eof => return Err(XmlError::Truncated { offset: self.pos() }),
+                XmlEvent::Start(e) => (e, true),
+                XmlEvent::Empty(e) => (e, false),
+                _ => continue,
+            };
+            // Structured content: flatten it under the Data's name.
+            let mut fields = Vec::new();
+            let mut f = Flattener::new(&mut fields);
+            f.open(name, true);
+            f.text(&text);
+            f.open(child.name().as_ref(), false);
+            self.attributes(&child, &mut f)?;
+            if !started {
+                f.close();
+            }
+            self.content_from(&mut f, level)?;
+            f.finish();
+            return Ok(NamedValue::Tree(fields));
+        }
+    }
+
     fn event_data(&mut self, fields: &mut Vec<(String, FieldValue)>) -> Result<(), XmlError> {
         let mut items = Vec::new();
         let mut other_names = SiblingNames::default();
@@ -468,19 +527,12 @@ impl<'a> Pull<'a> {
                 }
                 match name.filter(|n| !n.is_empty()) {
                     Some(name) => {
-                        let mut data_fields = Vec::new();
-                        let mut f = Flattener::new(&mut data_fields);
-                        f.open(&name, true);
-                        if started {
-                            self.content(&mut f)?;
+                        let value = if started {
+                            self.named_data(&name)?
                         } else {
-                            f.close();
-                        }
-                        f.finish();
-                        items.push(DataItem::Named {
-                            name,
-                            fields: data_fields,
-                        });
+                            NamedValue::Simple(FieldValue::Null)
+                        };
+                        items.push(DataItem::Named { name, value });
                     }
                     None => {
                         let text = if started { self.text()? } else { String::new() };
@@ -535,48 +587,45 @@ fn resolve_event_data(items: Vec<DataItem>, fields: &mut Vec<(String, FieldValue
                     fields.push(("Data".to_string(), FieldValue::List(list)));
                 }
             }
-            DataItem::Named {
-                name,
-                fields: mut data_fields,
-            } => {
-                let simple = |f: &[(String, FieldValue)], name: &str| {
-                    f.len() == 1 && f.first().is_some_and(|(k, _)| k == name)
-                };
+            DataItem::Named { name, value } => {
                 let key = data_names.next(&name);
-                if simple(&data_fields, &name) {
-                    let mut run = Vec::new();
-                    while let Some(DataItem::Named {
-                        name: next_name,
-                        fields: next_fields,
-                    }) = items.peek()
-                    {
-                        if *next_name != name || !simple(next_fields, &name) {
-                            break;
+                match value {
+                    NamedValue::Simple(first) => {
+                        let mut run = Vec::new();
+                        while let Some(DataItem::Named {
+                            name: next_name,
+                            value: NamedValue::Simple(_),
+                        }) = items.peek()
+                        {
+                            if *next_name != name {
+                                break;
+                            }
+                            if let Some(DataItem::Named {
+                                value: NamedValue::Simple(v),
+                                ..
+                            }) = items.next()
+                            {
+                                run.push(v);
+                            }
                         }
-                        if let Some(DataItem::Named { fields: f, .. }) = items.next() {
-                            run.extend(f.into_iter().map(|(_, v)| v));
+                        if run.is_empty() {
+                            fields.push((key, first));
+                        } else {
+                            let list = std::iter::once(first)
+                                .chain(run)
+                                .map(|v| Box::from(v.as_text().unwrap_or("")))
+                                .collect();
+                            fields.push((key, FieldValue::List(list)));
                         }
                     }
-                    let first = data_fields
-                        .pop()
-                        .map(|(_, v)| v)
-                        .unwrap_or(FieldValue::Null);
-                    if run.is_empty() {
-                        fields.push((key, first));
-                    } else {
-                        let list = std::iter::once(first)
-                            .chain(run)
-                            .map(|v| Box::from(v.as_text().unwrap_or("")))
-                            .collect();
-                        fields.push((key, FieldValue::List(list)));
-                    }
-                } else {
-                    for (k, v) in data_fields {
-                        let renamed = match k.strip_prefix(name.as_str()) {
-                            Some(rest) if key != name => format!("{key}{rest}"),
-                            _ => k,
-                        };
-                        fields.push((renamed, v));
+                    NamedValue::Tree(tree) => {
+                        for (k, v) in tree {
+                            let renamed = match k.strip_prefix(name.as_str()) {
+                                Some(rest) if key != name => format!("{key}{rest}"),
+                                _ => k,
+                            };
+                            fields.push((renamed, v));
+                        }
                     }
                 }
             }
