@@ -543,6 +543,23 @@ mod tests {
     }
 
     #[test]
+    fn utf16_log_reads_like_utf8() {
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(LOG.encode_utf16().flat_map(u16::to_le_bytes));
+        let out = read(
+            &source(Some("SRV01")),
+            SourceData::Bytes(utf16),
+            &ReadOptions::new(Catalog::global()),
+        );
+        let plain = read_text(LOG, Some("SRV01"));
+        assert_eq!(out.report.records, plain.report.records);
+        assert_eq!(out.events, plain.events);
+        // Offsets are only given where they are the input's own (UTF-8).
+        assert_eq!(out.report.errors[0].offset, None);
+        assert!(plain.report.errors[0].offset.is_some());
+    }
+
+    #[test]
     fn custom_rdp_port_and_missing_header() {
         let text =
             "2021-06-22 12:19:42 ALLOW TCP 10.0.0.2 10.0.0.1 50123 3390 0 - - - - - - - RECEIVE\n";

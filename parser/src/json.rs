@@ -836,6 +836,22 @@ mod tests {
     }
 
     #[test]
+    fn null_blocks_and_localised_text() {
+        let json = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-TerminalServices-LocalSessionManager"}},"EventID":21,"Correlation":null,"Execution":null,"Security":null,"Channel":"Microsoft-Windows-TerminalServices-LocalSessionManager/Operational","Computer":"PC"},"EventData":null,"UserData":{"EventXML":{"#attributes":{"xmlns":"Event_NS"},"User":"PC\\kullanıcı","SessionID":2,"Address":"ローカル"}}}}"##;
+        let r = parse_record(json).unwrap();
+        assert_eq!(r.system.activity_id, None);
+        assert_eq!(r.system.process_id, None);
+        assert_eq!(
+            r.fields,
+            vec![
+                ("User".to_string(), text("PC\\kullanıcı")),
+                ("SessionID".to_string(), text("2")),
+                ("Address".to_string(), text("ローカル")),
+            ]
+        );
+    }
+
+    #[test]
     fn not_records() {
         assert_eq!(parse_record("[1]"), Err(JsonError::NotAnObject));
         assert_eq!(parse_record(r##"{"a":1}"##), Err(JsonError::NotARecord));
