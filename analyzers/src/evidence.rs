@@ -20,6 +20,7 @@ use regex::Regex;
 
 use crate::cause::Cause;
 use crate::codes;
+use crate::onset::Change;
 use crate::rules::{
     CauseSource, Cond, Decode, Direction, Fact, MAX_DECODED_CAUSES, RULES, RUNNING_TEXT, Rule,
     STOPPED_TEXT, Scope, Side, TERMSERVICE_DISPLAY, Text, Trigger, patterns,
@@ -45,6 +46,8 @@ pub struct Finding {
     pub distance: f64,
     /// What was decoded or observed, when the event alone does not say it.
     pub detail: Option<String>,
+    /// The decoded code the cause was read from, for decoded rules.
+    pub code: Option<u64>,
 }
 
 /// A value decoded with the code tables.
@@ -58,6 +61,8 @@ pub struct Decoded {
     pub causes: &'static [Cause],
 }
 
+/// Client disconnect reasons from this value up are RD Gateway errors (EVENTS.md §5.1).
+pub const GATEWAY_REASONS: u32 = 0x0300_0000;
 /// Most seconds after a failure that a later success is looked for.
 pub const LATER_SUCCESS_SECONDS: f64 = 86_400.0;
 /// How far after a failure the state of TermService is still read.
@@ -695,32 +700,35 @@ fn side_ok(side: Side, lane: Lane) -> bool {
     )
 }
 
-/// Pushes the findings of one rule firing on something at `distance`, with `factor` applied.
-fn push_effects(
-    out: &mut Vec<Finding>,
-    rule: &'static Rule,
-    event: Option<(EventIndex, &Event)>,
+/// One firing of a rule: what it rests on.
+struct Firing<'e> {
+    event: Option<(EventIndex, &'e Event)>,
     time: Option<Timestamp>,
     distance: f64,
     factor: f64,
     detail: Option<String>,
-) {
+    change_causes: &'e [Cause],
+}
+
+/// Pushes the findings of one firing of a rule.
+fn push_effects(out: &mut Vec<Finding>, rule: &'static Rule, firing: &Firing<'_>) {
     let w = &rule.window;
-    if distance < -w.before || distance > w.after {
+    if firing.distance < -w.before || firing.distance > w.after {
         return;
     }
-    let scale = factor * decay(distance, w.half_life);
+    let scale = firing.factor * decay(firing.distance, w.half_life);
     for effect in rule.effects {
-        let (causes, label): (&[Cause], Option<String>) = match effect.causes {
-            CauseSource::Fixed(c) => (c, None),
+        let (causes, label, code): (&[Cause], Option<String>, Option<u64>) = match effect.causes {
+            CauseSource::Fixed(c) => (c, None, None),
+            CauseSource::OfChange { .. } => (firing.change_causes, None, None),
             CauseSource::Decoded { decode: d, .. } => {
-                let Some(decoded) = event.and_then(|(_, e)| decode(e, d)) else {
+                let Some(decoded) = firing.event.and_then(|(_, e)| decode(e, d)) else {
                     continue;
                 };
                 if decoded.causes.len() > MAX_DECODED_CAUSES {
                     continue;
                 }
-                (decoded.causes, Some(decoded.label))
+                (decoded.causes, Some(decoded.label), Some(decoded.code))
             }
         };
         for (n, &cause) in causes.iter().enumerate() {
@@ -730,18 +738,19 @@ fn push_effects(
                 cause,
                 direction: effect.direction,
                 weight: effect.weight * scale * share,
-                event: event.map(|(i, _)| i),
-                time,
-                distance,
-                detail: label.clone().or_else(|| detail.clone()),
+                event: firing.event.map(|(i, _)| i),
+                time: firing.time,
+                distance: firing.distance,
+                detail: label.clone().or_else(|| firing.detail.clone()),
+                code,
             });
         }
     }
 }
 
 /// Every finding for one connection: the event rules over its owned events and its context,
-/// and the connection-level facts.
-pub fn findings(a: &Analysis<'_>, conn_index: usize) -> Vec<Finding> {
+/// the connection-level facts, and the changes of host state before its run of failures began.
+pub fn findings(a: &Analysis<'_>, conn_index: usize, changes: &[Change]) -> Vec<Finding> {
     let Some(conn) = a.timelines.connections.get(conn_index) else {
         return Vec::new();
     };
@@ -766,31 +775,48 @@ pub fn findings(a: &Analysis<'_>, conn_index: usize) -> Vec<Finding> {
             if !event_matches(a, rule, entry.event, e, subject) {
                 continue;
             }
-            push_effects(
-                &mut out,
-                rule,
-                Some((entry.event, e)),
-                Some(entry.time),
-                entry.distance_seconds,
+            let firing = Firing {
+                event: Some((entry.event, e)),
+                time: Some(entry.time),
+                distance: entry.distance_seconds,
                 factor,
-                None,
-            );
+                detail: None,
+                change_causes: &[],
+            };
+            push_effects(&mut out, rule, &firing);
         }
     }
     for rule in RULES {
-        if let Trigger::Fact(fact) = rule.trigger
-            && let Some(seen) = observe(a, conn_index, conn, fact)
-        {
-            let event = seen.event.and_then(|i| a.event(i).map(|e| (i, e)));
-            push_effects(
-                &mut out,
-                rule,
-                event,
-                seen.time,
-                seen.distance,
-                1.0,
-                Some(seen.detail),
-            );
+        let Trigger::Fact(fact) = rule.trigger else {
+            continue;
+        };
+        if fact == Fact::ChangedBeforeOnset {
+            for change in changes.iter().filter(|c| !c.causes.is_empty()) {
+                let Some(e) = a.event(change.event) else {
+                    continue;
+                };
+                let firing = Firing {
+                    event: Some((change.event, e)),
+                    time: Some(e.time.add_seconds(-a.host_shift(change.host, conn))),
+                    distance: 0.0,
+                    factor: 1.0,
+                    detail: Some(
+                        "changed between the last success and the first failure".to_string(),
+                    ),
+                    change_causes: &change.causes,
+                };
+                push_effects(&mut out, rule, &firing);
+            }
+        } else if let Some(seen) = observe(a, conn_index, conn, fact) {
+            let firing = Firing {
+                event: seen.event.and_then(|i| a.event(i).map(|e| (i, e))),
+                time: seen.time,
+                distance: seen.distance,
+                factor: 1.0,
+                detail: Some(seen.detail),
+                change_causes: &[],
+            };
+            push_effects(&mut out, rule, &firing);
         }
     }
     out
@@ -844,7 +870,11 @@ fn observe(
     match fact {
         Fact::ConnectedButNeverAccepted | Fact::NeverReachedHost => {
             let attempt = attempt?;
-            if host_conn.is_some() || conn.outcome != Outcome::Failed {
+            // Through an RD Gateway the client never talks to the host directly.
+            let via_gateway = attempt
+                .disconnect_reason
+                .is_some_and(|r| r >= GATEWAY_REASONS);
+            if host_conn.is_some() || conn.outcome != Outcome::Failed || via_gateway {
                 return None;
             }
             let server = conn.server?;
@@ -957,6 +987,8 @@ fn observe(
                     .to_string(),
             })
         }
+        // Judged from the onset of the connection's run of failures, in `findings`.
+        Fact::ChangedBeforeOnset => None,
         Fact::LaterSuccessUnchanged => {
             if conn.outcome != Outcome::Failed {
                 return None;

@@ -9,13 +9,23 @@
 //! * [`rules`] — the evidence rules, one static table;
 //! * [`evidence`] — evaluating the rules on a connection into findings;
 //! * [`score`] — combining findings into a ranked cause with a confidence;
-//! * [`summary`] — one-line, decoded summaries of events.
+//! * [`onset`] — when failures began on a host and what changed before;
+//! * [`remediation`] — the fix steps per cause, tied to the evidence;
+//! * [`missing`] — the logs that would decide a diagnosis;
+//! * [`diagnose`] — the diagnosis of every failed connection;
+//! * [`report`] — `diagnoses.json` (schema `rdpsleuth.diagnoses/1`);
+//! * [`summary`] — one-line, decoded summaries of events (also the timeline exports' messages).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cause;
 pub mod codes;
+pub mod diagnose;
 pub mod evidence;
+pub mod missing;
+pub mod onset;
+pub mod remediation;
+pub mod report;
 pub mod rules;
 pub mod score;
 pub mod summary;
@@ -24,3 +34,5 @@ pub mod summary;
 mod testutil;
 
 pub use cause::Cause;
+pub use diagnose::{Diagnoses, Diagnosis, DiagnosisAnnotator, diagnose};
+pub use report::{Report, build_report};

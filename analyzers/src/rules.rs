@@ -210,6 +210,9 @@ pub enum Fact {
     /// The same client connected successfully to the same host soon after, with no change of
     /// the host's state in between.
     LaterSuccessUnchanged,
+    /// The host's state changed between the last success and the first failure of the run of
+    /// failures this connection belongs to (see [`crate::onset`]).
+    ChangedBeforeOnset,
 }
 
 /// What a rule triggers on.
@@ -242,6 +245,11 @@ pub enum Direction {
 pub enum CauseSource {
     /// These causes.
     Fixed(&'static [Cause]),
+    /// The causes the changed host state bears on (the onset change's own rule's causes).
+    OfChange {
+        /// The causes it usually yields.
+        typical: &'static [Cause],
+    },
     /// The causes the decoded value's table row names (the first at full weight, the others
     /// at half; a value that fits more than [`MAX_DECODED_CAUSES`] causes decides nothing).
     /// `typical` lists what the rule usually supports, for planning missing logs.
@@ -559,12 +567,12 @@ pub static RULES: &[Rule] = &[
     // ---- TLS (Schannel) ----------------------------------------------------------------------------
     rule("schannel-key-error", "Schannel could not use the private key of the TLS credential (36870)",
         ev("schannel", &[36870], &[]),
-        Side::Either, Scope::Any(0.6),
+        Side::Server, Scope::Any(0.6),
         &[pro(&[PrivateKeyAccess], STRONG)],
         HANDSHAKE, false),
     rule("schannel-key-error-state", "36870 with state 10001 / SEC_E_UNKNOWN_CREDENTIALS: the key is unreadable",
         ev("schannel", &[36870], &[Cond::Num(&["ErrorStatus", "ErrorState"], &[10001])]),
-        Side::Either, Scope::Any(0.6),
+        Side::Server, Scope::Any(0.6),
         &[pro(&[PrivateKeyAccess], WEAK)],
         HANDSHAKE, false),
     rule("schannel-credential-error", "Schannel could not create a TLS credential (36871)",
@@ -579,7 +587,7 @@ pub static RULES: &[Rule] = &[
         HANDSHAKE, false),
     rule("schannel-chain-error", "the certificate's chain could not be retrieved (36872)",
         ev("schannel", &[36872], &[]),
-        Side::Either, Scope::Any(0.6),
+        Side::Server, Scope::Any(0.6),
         &[pro(&[PrivateKeyAccess], WEAK), pro(&[CertExpired], WEAK)],
         HANDSHAKE, false),
     rule("schannel-no-common-cipher", "no cipher suite offered by the client is supported by the server (36874)",
@@ -724,7 +732,7 @@ pub static RULES: &[Rule] = &[
         LOGON, false),
     rule("wfp-permitted", "the Windows Filtering Platform permitted this connection (5156)",
         ev("wfp", &[5156], &[]),
-        Side::Either, Scope::Owned,
+        Side::Server, Scope::Owned,
         &[con(&[FirewallBlock], MODERATE)],
         LOGON, false),
     rule("firewall-log-drop", "the firewall log dropped this connection's packets (pfirewall.log DROP)",
@@ -734,7 +742,7 @@ pub static RULES: &[Rule] = &[
         LOGON, false),
     rule("firewall-log-allow", "the firewall log allowed this connection (pfirewall.log ALLOW)",
         ev("firewall_log", &[rdpsleuth_parser::catalog::firewall_log_id::ALLOW], &[]),
-        Side::Either, Scope::Owned,
+        Side::Server, Scope::Owned,
         &[con(&[FirewallBlock], MODERATE)],
         LOGON, false),
     rule("firewall-rdp-rule-deleted", "a firewall rule for Remote Desktop was deleted",
@@ -988,6 +996,13 @@ pub static RULES: &[Rule] = &[
         &[pro(&[SecuritySoftware], WEAK)],
         A_WEEK, true),
 
+    // ---- what changed before the failures began ------------------------------------------------
+    rule("onset-change", "the host's state changed between the last success and the first failure",
+        Trigger::Fact(Fact::ChangedBeforeOnset),
+        Side::Either, Scope::Context,
+        &[Effect { direction: Direction::For, causes: CauseSource::OfChange { typical: &[CertExpired, PrivateKeyAccess, TlsMismatch, FirewallBlock, SecuritySoftware, ServiceUnavailable, Network] }, weight: WEAK }],
+        Window { before: 366.0 * DAY, after: 366.0 * DAY, half_life: 366.0 * DAY }, false),
+
     // ---- what happened next ------------------------------------------------------------------------------
     rule("fact-later-success", "the same client connected to the same host soon after, with nothing changed in between",
         Trigger::Fact(Fact::LaterSuccessUnchanged),
@@ -1022,7 +1037,7 @@ pub fn patterns() -> impl Iterator<Item = &'static str> {
 pub fn effect_causes(effect: &Effect) -> &'static [Cause] {
     match effect.causes {
         CauseSource::Fixed(c) => c,
-        CauseSource::Decoded { typical, .. } => typical,
+        CauseSource::OfChange { typical } | CauseSource::Decoded { typical, .. } => typical,
     }
 }
 

@@ -156,6 +156,7 @@ mod tests {
             time: None,
             distance: 0.0,
             detail: None,
+            code: None,
         }
     }
 

@@ -5,7 +5,8 @@
 //! `{Field}` is a field's value, `{#n}` the n-th unnamed `Data` element, and `{Field:decoder}`
 //! the value read through a decoder of [`crate::codes`] (`hresult`, `status`, `win32`,
 //! `alert`, `reason`, `lsm`, `ref`, `logon`, `termdd`, `service`, `profiles`, `ntbinary`,
-//! `trust`). `{A|B}` takes the first of two fields that is present. Values are cleaned
+//! `trust`). `{A|B}` takes the first of two fields that is present; a `[ … ]` group is left
+//! out when a placeholder inside it has no value. Values are cleaned
 //! (control characters removed) and cut, since event fields come from attackers too.
 //!
 //! Example: `Schannel 36870 on SRV01: fatal error accessing the TLS server credential private
@@ -68,7 +69,7 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("rdpclient", &[1103], "the UDP transport is up"),
     ("rdpclient", &[1104], "the UDP transport failed ({Value})"),
     ("rdpclient", &[1105], "the UDP transport disconnected"),
-    ("rdpclient", &[226], "the client's state machine failed in {StateTransitionName}: {PreviousStateName} → {NewStateName} on {EventName}, error {ErrorCode:hresult}"),
+    ("rdpclient", &[226], "the client's state machine failed[ in {StateTransitionName}][: {PreviousStateName} → {NewStateName}][ on {EventName}], error {ErrorCode:hresult}"),
     ("rdpclient", &[], "client event"),
     // host RDP stack
     ("rdpcorets", &[131], "the server accepted a {ConnType} connection from {ClientIP}"),
@@ -93,13 +94,13 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("rdpcorets", &[149], "the client's logon certificate failed validation: {ErrorCode:hresult}"),
     ("rdpcorets", &[153], "TLS negotiated: {TLSVersion}"),
     ("rdpcorets", &[154], "{Message}: {Error:hresult}"),
-    ("rdpcorets", &[226], "state error in {StateTransition}: {PreviousStateName} → {NewStateName} on {EventName}, error {ErrorCode:hresult}"),
+    ("rdpcorets", &[226], "state error[ in {StateTransition}][: {PreviousStateName} → {NewStateName}][ on {EventName}], error {ErrorCode:hresult}"),
     ("rdpcorets", &[227], "internal trace {Name}: {Value:hresult}"),
     ("rdpcorets", &[228], "disconnect trace {ComponentName}: {Message}"),
     ("rdpcorets", &[], "RDP stack event"),
     ("rdpcorets_admin", &[], "RDP stack error"),
     ("rcm", &[261], "listener {listenerName} received a connection"),
-    ("rcm", &[1149], "network authentication succeeded for {Param2}\\{Param1} from {Param3}"),
+    ("rcm", &[1149], "network authentication succeeded for [{Param2}\\]{Param1}[ from {Param3}]"),
     ("rcm", &[1158], "Remote Desktop Services accepted a connection from {Param1}"),
     ("rcm", &[256], "Remote Connection Manager is starting"),
     ("rcm", &[257], "Remote Connection Manager finished starting (success: {isSuccess})"),
@@ -111,7 +112,7 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("rcm", &[], "Remote Connection Manager event"),
     ("rcm_admin", &[], "Remote Connection Manager error"),
     // RDP certificate
-    ("rcm_system", &[1056], "a new self-signed RDP certificate was created for {#0} (SHA1 {Binary})"),
+    ("rcm_system", &[1056], "a new self-signed RDP certificate was created for {#0}[ (SHA1 {Binary})]"),
     ("rcm_system", &[1057], "creating a new self-signed RDP certificate failed: {#0}"),
     ("rcm_system", &[1058], "replacing the expired self-signed RDP certificate failed: {#0}"),
     ("rcm_system", &[1059], "the RDP certificate configuration was invalid and has been reset"),
@@ -146,7 +147,7 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("termdd", &[50], "protocol component {#1} found an error in the stream and disconnected the client — {Binary:termdd}"),
     ("termdd", &[], "TermDD event"),
     // TLS
-    ("schannel", &[36870], "fatal error accessing the TLS {Type} credential private key — {ErrorCode:hresult}, state {ErrorStatus|ErrorState}"),
+    ("schannel", &[36870], "fatal error accessing the TLS {Type} credential private key — {ErrorCode:hresult}[, state {ErrorStatus|ErrorState}]"),
     ("schannel", &[36871], "fatal error creating a TLS {Type} credential — state {ErrorState|ErrorStatus}"),
     ("schannel", &[36872], "the chain of the certificate could not be retrieved — {ErrorCode:hresult}"),
     ("schannel", &[36874], "a {Protocol} connection request arrived but the server supports none of the client's cipher suites"),
@@ -157,13 +158,13 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("schannel", &[36883], "the remote server's certificate was revoked"),
     ("schannel", &[36884], "the remote server's certificate does not contain the expected name {Name}"),
     ("schannel", &[36887], "fatal TLS alert received: {AlertDesc:alert}"),
-    ("schannel", &[36888], "fatal TLS alert generated and sent: {AlertDesc:alert}, state {ErrorState}"),
+    ("schannel", &[36888], "fatal TLS alert generated and sent: {AlertDesc:alert}[, state {ErrorState}]"),
     ("schannel", &[36880], "TLS handshake completed: {Protocol}, cipher suite {CipherSuite}"),
     ("schannel", &[], "Schannel event"),
     // keys
-    ("key_operations", &[5058], "key file operation {Operation:ref} on {KeyName} ({KeyType:ref}) by {SubjectUserName}: {ReturnCode:hresult} — {KeyFilePath}"),
+    ("key_operations", &[5058], "key file operation {Operation:ref} on {KeyName}[ ({KeyType:ref})][ by {SubjectUserName}]: {ReturnCode:hresult}[ — {KeyFilePath}]"),
     ("key_operations", &[5059], "key migration {Operation:ref} of {KeyName}: {ReturnCode:hresult}"),
-    ("key_operations", &[5061], "cryptographic operation {Operation:ref} on {KeyName} ({KeyType:ref}) by {SubjectUserName}: {ReturnCode:hresult}"),
+    ("key_operations", &[5061], "cryptographic operation {Operation:ref} on {KeyName}[ ({KeyType:ref})][ by {SubjectUserName}]: {ReturnCode:hresult}"),
     ("key_operations", &[], "key operation"),
     // certificates
     ("capi2", &[11], "certificate chain of {Certificate@subjectName} built for {EventAuxInfo@ProcessName}: {CertificateChain.TrustStatus.ErrorStatus@value:trust}"),
@@ -181,26 +182,26 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("credssp", &[40961], "no secured connection with {Target}: no authentication protocol available"),
     ("credssp", &[], "LSA authentication event"),
     ("dns_client", &[1014], "name resolution of {QueryName} timed out: no DNS server answered"),
-    ("logon", &[4624], "logon type {LogonType:logon} of {TargetDomainName}\\{TargetUserName} from {IpAddress} ({AuthenticationPackageName})"),
-    ("logon", &[4634, 4647], "logoff of {TargetDomainName}\\{TargetUserName}"),
+    ("logon", &[4624], "logon type {LogonType:logon} of [{TargetDomainName}\\]{TargetUserName}[ from {IpAddress}][ ({AuthenticationPackageName})]"),
+    ("logon", &[4634, 4647], "logoff of [{TargetDomainName}\\]{TargetUserName}"),
     ("logon", &[4648], "explicit credentials of {TargetUserName} used for {TargetServerName}"),
-    ("logon", &[4776], "NTLM validation of {TargetUserName} from {Workstation}: {Status:status}"),
-    ("logon_failure", &[4625], "logon type {LogonType:logon} failed for {TargetDomainName}\\{TargetUserName} from {IpAddress}: {SubStatus:status} (status {Status:status})"),
-    ("logon_failure", &[4778], "session {SessionName} of {AccountDomain}\\{AccountName} reconnected from {ClientAddress}"),
-    ("logon_failure", &[4779], "session {SessionName} of {AccountDomain}\\{AccountName} disconnected from {ClientAddress}"),
+    ("logon", &[4776], "NTLM validation of {TargetUserName}[ from {Workstation}]: {Status:status}"),
+    ("logon_failure", &[4625], "logon type {LogonType:logon} failed for [{TargetDomainName}\\]{TargetUserName}[ from {IpAddress}]: {SubStatus|Status:status}[ (status {Status:status})][, {FailureReason:ref}]"),
+    ("logon_failure", &[4778], "session {SessionName} of [{AccountDomain}\\]{AccountName} reconnected[ from {ClientAddress}]"),
+    ("logon_failure", &[4779], "session {SessionName} of [{AccountDomain}\\]{AccountName} disconnected[ from {ClientAddress}]"),
     ("audit_log", &[], "the Security log was cleared by {SubjectUserName}"),
     // packet filtering and firewall
-    ("wfp", &[5152, 5153], "WFP dropped a packet {SourceAddress}:{SourcePort} → {DestAddress}:{DestPort} ({Direction:ref}, filter {FilterRTID})"),
+    ("wfp", &[5152, 5153], "WFP dropped a packet {SourceAddress}:{SourcePort} → {DestAddress}:{DestPort}[ ({Direction:ref})][ filter {FilterRTID}]"),
     ("wfp", &[5155, 5159], "WFP blocked {Application} from listening on {SourceAddress}:{SourcePort}"),
-    ("wfp", &[5156], "WFP permitted {Direction:ref} connection local {SourceAddress}:{SourcePort} remote {DestAddress}:{DestPort}"),
-    ("wfp", &[5157], "WFP blocked {Direction:ref} connection local {SourceAddress}:{SourcePort} remote {DestAddress}:{DestPort} (filter {FilterRTID})"),
+    ("wfp", &[5156], "WFP permitted[ {Direction:ref}] connection local {SourceAddress}:{SourcePort} remote {DestAddress}:{DestPort}"),
+    ("wfp", &[5157], "WFP blocked[ {Direction:ref}] connection local {SourceAddress}:{SourcePort} remote {DestAddress}:{DestPort}[ filter {FilterRTID}][ ({FilterOrigin})]"),
     ("firewall_policy_audit", &[4946], "firewall exception rule {RuleName} added"),
     ("firewall_policy_audit", &[4947], "firewall exception rule {RuleName} modified"),
     ("firewall_policy_audit", &[4948], "firewall exception rule {RuleName} deleted"),
     ("firewall_policy_audit", &[4950], "a firewall setting changed"),
-    ("firewall", &[2004, 2071, 2097], "firewall rule {RuleName} added (direction {Direction}, action {Action}, ports {LocalPorts})"),
-    ("firewall", &[2005, 2073, 2099], "firewall rule {RuleName} modified (action {Action}, active {Active}, ports {LocalPorts})"),
-    ("firewall", &[2006, 2052], "firewall rule {RuleName} deleted by {ModifyingApplication}"),
+    ("firewall", &[2004, 2071, 2097], "firewall rule {RuleName} added[ (direction {Direction}][, action {Action}][, ports {LocalPorts})]"),
+    ("firewall", &[2005, 2073, 2099], "firewall rule {RuleName} modified[ (action {Action}][, active {Active}][, ports {LocalPorts})]"),
+    ("firewall", &[2006, 2052], "firewall rule {RuleName} deleted[ by {ModifyingApplication}]"),
     ("firewall", &[2033], "all firewall rules were deleted"),
     ("firewall", &[2002], "a global firewall setting changed"),
     ("firewall", &[2003], "a firewall profile setting changed for {Profiles:profiles}"),
@@ -209,12 +210,11 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("firewall_log", &[], "{action} {protocol} {src-ip}:{src-port} → {dst-ip}:{dst-port} {path}"),
     ("network_profile", &[10000], "network {Name} connected"),
     ("network_profile", &[10001], "network {Name} disconnected"),
-    ("vpn", &[], "VPN event: {#0}"),
     // services, machine, trust, clock
     ("service_control", &[7036], "{param1} entered the {param2} state"),
     ("service_control", &[7040], "the start type of {param1} changed from {param2} to {param3}"),
-    ("service_control", &[7045], "service {ServiceName} installed ({ImagePath})"),
-    ("service_control", &[7031], "{param1} terminated unexpectedly ({param2} times); action: {param5}"),
+    ("service_control", &[7045], "service {ServiceName} installed[ ({ImagePath})]"),
+    ("service_control", &[7031], "{param1} terminated unexpectedly ({param2} times)[; action: {param5}]"),
     ("service_control", &[7034], "{param1} terminated unexpectedly ({param2} times)"),
     ("service_control", &[7023], "{param1} terminated with error {param2:ref}"),
     ("service_control", &[7024], "{param1} terminated with service-specific error {param2}"),
@@ -229,25 +229,25 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("eventlog_service", &[1074], "a shutdown or restart was initiated"),
     ("eventlog_service", &[104], "the {Channel} log was cleared"),
     ("eventlog_service", &[], "event log service event"),
-    ("netlogon", &[5719], "no secure session with a domain controller of {#0}: {#1:ref} — {Binary:ntbinary}"),
+    ("netlogon", &[5719], "no secure session with a domain controller of {#0}[: {#1:ref}][ — {Binary:ntbinary}]"),
     ("netlogon", &[3210], "authenticating with domain controller {#1} of {#0} failed: machine account password not recognised"),
     ("netlogon", &[5783], "the session with domain controller {#0} of {#1} is not responsive"),
-    ("netlogon", &[5722, 5723, 5805], "session setup from computer {#0} failed — {Binary:ntbinary}"),
+    ("netlogon", &[5722, 5723, 5805], "session setup from computer {#0} failed[ — {Binary:ntbinary}]"),
     ("netlogon", &[], "Netlogon event"),
     ("kerberos", &[], "Kerberos error"),
     ("clock", &[1], "the system time was changed"),
     ("clock", &[], "time service event"),
     // security software
-    ("defender", &[1116], "Defender detected {Threat Name} in {Path} ({Process Name})"),
+    ("defender", &[1116], "Defender detected {Threat Name}[ in {Path}][ ({Process Name})]"),
     ("defender", &[1117], "Defender acted on {Threat Name}: {Action Name}"),
-    ("defender", &[1125], "Defender network protection would block a connection to {Destination} ({Process Name|ProcessName})"),
-    ("defender", &[1126], "Defender network protection blocked a connection to {Destination} ({Process Name|ProcessName})"),
+    ("defender", &[1125], "Defender network protection would block a connection to {Destination}[ ({Process Name|ProcessName})]"),
+    ("defender", &[1126], "Defender network protection blocked a connection to {Destination}[ ({Process Name|ProcessName})]"),
     ("defender", &[5001], "Defender real-time protection was disabled"),
     ("defender", &[5007], "Defender configuration changed: {New Value}"),
     ("defender", &[5004], "Defender real-time protection configuration changed"),
     ("defender", &[5010, 5012], "Defender scanning was disabled"),
     ("defender", &[], "Defender event"),
-    ("gateway", &[], "gateway {Username} from {IpAddress} to {Resource}: error {ErrorCode}"),
+    ("gateway", &[], "gateway[ user {Username}][ from {IpAddress}][ to {Resource}][: error {ErrorCode}]"),
 ];
 
 fn label_of(kind: &str) -> Option<&'static str> {
@@ -418,35 +418,79 @@ fn render(e: &Event, field: &str, value: &str, decoder: &str) -> Option<String> 
     })
 }
 
-/// Fills one template.
-fn fill(e: &Event, template: &str) -> String {
+/// The value of one placeholder spec (`Field`, `A|B`, `Field:decoder`), or `None` when no
+/// field of it is present. With alternatives, a zero code is skipped in favour of the next one
+/// (4625 `SubStatus` 0x0 → `Status`).
+fn placeholder(e: &Event, spec: &str) -> Option<String> {
+    let (names, decoder) = match spec.rsplit_once(':') {
+        Some((n, d))
+            if !d.is_empty()
+                && d.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) =>
+        {
+            (n, Some(d))
+        }
+        _ => (spec, None),
+    };
+    let alternatives: Vec<&str> = names.split('|').collect();
+    let last = alternatives.len().saturating_sub(1);
+    alternatives.iter().enumerate().find_map(|(n, name)| {
+        let v = raw(e, name)?;
+        if n < last && matches!(decoder, Some("status" | "hresult")) && error_code(v) == Some(0) {
+            return None;
+        }
+        Some(match decoder {
+            Some(d) => render(e, name, v, d).unwrap_or_else(|| v.to_string()),
+            None => v.to_string(),
+        })
+    })
+}
+
+/// Fills the placeholders of a template without optional groups; the flag says whether one
+/// was missing (and shown as `?`).
+fn fill_plain(e: &Event, template: &str) -> (String, bool) {
     let mut out = String::new();
+    let mut missing = false;
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(rest.get(..open).unwrap_or(""));
         let after = rest.get(open + 1..).unwrap_or("");
         let Some(close) = after.find('}') else {
             out.push_str(rest.get(open..).unwrap_or(""));
-            return out;
+            return (out, missing);
         };
         let spec = after.get(..close).unwrap_or("");
         rest = after.get(close + 1..).unwrap_or("");
-        let (names, decoder) = match spec.rsplit_once(':') {
-            Some((n, d)) if d.chars().all(|c| c.is_ascii_lowercase()) && !d.is_empty() => {
-                (n, Some(d))
+        match placeholder(e, spec) {
+            Some(v) => out.push_str(&clean(&v)),
+            None => {
+                missing = true;
+                out.push('?');
             }
-            _ => (spec, None),
-        };
-        let value = names.split('|').find_map(|name| {
-            let v = raw(e, name)?;
-            Some(match decoder {
-                Some(d) => render(e, name, v, d).unwrap_or_else(|| v.to_string()),
-                None => v.to_string(),
-            })
-        });
-        out.push_str(&clean(value.as_deref().unwrap_or("?")));
+        }
     }
     out.push_str(rest);
+    (out, missing)
+}
+
+/// Fills one template: `[ … ]` groups are dropped when a placeholder inside them is missing.
+fn fill(e: &Event, template: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&fill_plain(e, rest.get(..open).unwrap_or("")).0);
+        let after = rest.get(open + 1..).unwrap_or("");
+        let Some(close) = after.find(']') else {
+            out.push_str(&fill_plain(e, rest.get(open..).unwrap_or("")).0);
+            return out;
+        };
+        let (group, missing) = fill_plain(e, after.get(..close).unwrap_or(""));
+        if !missing {
+            out.push_str(&group);
+        }
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    out.push_str(&fill_plain(e, rest).0);
     out
 }
 
@@ -590,5 +634,21 @@ mod tests {
         assert!(s.chars().count() < 250, "{}", s.len());
         let missing = corets("SRV01", None, 139, 0, &[]);
         assert!(summarize(&missing).contains('?'));
+        let e = corets("SRV01", None, 143, 0, &[("error", "64")]);
+        assert!(summarize(&e).ends_with("write failed: 64 ERROR_NETNAME_DELETED"));
+        let e = security(
+            "SRV01",
+            5061,
+            0,
+            &[
+                ("KeyName", "TSSecKeySet1"),
+                ("Operation", "%%2480"),
+                ("ReturnCode", "0x0"),
+            ],
+        );
+        assert_eq!(
+            summarize(&e),
+            "Security 5061 on SRV01: cryptographic operation Open key on TSSecKeySet1: 0x00000000 S_OK"
+        );
     }
 }

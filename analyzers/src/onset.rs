@@ -1,0 +1,247 @@
+//! Onset: when failures began on a host and what changed shortly before.
+//!
+//! Connections are grouped by their server (by their client when no server is known: failures
+//! that never left the client). In each group, in start order, a **run** of failures begins
+//! with the first failure after a success (or the first failure seen) and ends at the next
+//! success; connections whose outcome is unknown (scanners, probes) neither start nor end a
+//! run. For each run, the **changes** are the events, on the group's host and on the clients of
+//! the run's failures, that a rule flagged `onset` recognises as a change of state (a
+//! certificate renewed or failing to renew, a firewall rule or profile changed, a security
+//! product installed or registered, a TLS credential failing after a restart, a service
+//! stopped or disabled, a network or clock change), between the last success and the first
+//! failure — or in the [`LOOKBACK_SECONDS`] before the first failure when no success precedes
+//! it. The nearest [`MAX_CHANGES`] are kept. Changes that bear on a cause also count as
+//! evidence for it (rule `onset-change`).
+
+use rdpsleuth_parser::Timestamp;
+use rdpsleuth_timelines::{Connection, EventIndex, HostId, Outcome};
+
+use crate::cause::Cause;
+use crate::evidence::{Analysis, Subject, decode, event_matches};
+use crate::rules::{CauseSource, Direction, RULES, Rule, Trigger};
+
+/// How far before the first failure changes are looked for when no success precedes it.
+pub const LOOKBACK_SECONDS: f64 = 7.0 * 86_400.0;
+/// Most changes kept per run (the nearest to the first failure).
+pub const MAX_CHANGES: usize = 12;
+/// Most clients of a run whose logs are searched for changes.
+const MAX_CLIENTS: usize = 8;
+
+/// One change of host state before a run of failures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    /// The event.
+    pub event: EventIndex,
+    /// The host that logged it.
+    pub host: HostId,
+    /// The rule that recognised it.
+    pub rule: &'static Rule,
+    /// The causes it bears on.
+    pub causes: Vec<Cause>,
+}
+
+/// A run of failures and what changed before it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Onset {
+    /// The host the run is about (the server; the client when no server is known).
+    pub host: HostId,
+    /// True when `host` is the server of the run's connections.
+    pub server_side: bool,
+    /// Start of the first failure (reference clock).
+    pub first_failure: Timestamp,
+    /// End of the last success before it, when there was one.
+    pub last_success: Option<Timestamp>,
+    /// The connections of the run that failed, in start order.
+    pub failures: Vec<usize>,
+    /// What changed before, in time order.
+    pub changes: Vec<Change>,
+}
+
+/// The onsets of every run, and for each connection the run it belongs to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Onsets {
+    /// The runs, in order of their first failure.
+    pub runs: Vec<Onset>,
+    /// Per connection, the index of its run in `runs`.
+    pub of_connection: Vec<Option<usize>>,
+}
+
+impl Onsets {
+    /// The run a connection belongs to.
+    pub fn of(&self, conn: usize) -> Option<&Onset> {
+        self.of_connection
+            .get(conn)
+            .copied()
+            .flatten()
+            .and_then(|r| self.runs.get(r))
+    }
+}
+
+/// The causes a change bears on: its rule's causes for it, decoded where the rule decodes.
+fn change_causes(a: &Analysis<'_>, rule: &Rule, event: EventIndex) -> Vec<Cause> {
+    let mut out: Vec<Cause> = Vec::new();
+    for effect in rule
+        .effects
+        .iter()
+        .filter(|e| e.direction == Direction::For)
+    {
+        let causes: &[Cause] = match effect.causes {
+            CauseSource::Fixed(c) => c,
+            CauseSource::OfChange { .. } => &[],
+            CauseSource::Decoded { decode: d, .. } => a
+                .event(event)
+                .and_then(|e| decode(e, d))
+                .map_or(&[], |x| x.causes),
+        };
+        for c in causes {
+            if !out.contains(c) {
+                out.push(*c);
+            }
+        }
+    }
+    out
+}
+
+/// The first onset rule that recognises an event as a change of state.
+fn change_rule(a: &Analysis<'_>, index: EventIndex) -> Option<&'static Rule> {
+    let e = a.event(index)?;
+    if a.timelines.owner.get(index).copied().flatten().is_some() {
+        return None;
+    }
+    a.rules_for(e.kind.key()).iter().copied().find(|r| {
+        r.onset
+            && matches!(r.trigger, Trigger::Event { .. })
+            && event_matches(a, r, index, e, Subject { conn: None })
+    })
+}
+
+/// The changes on one host between two reference-clock times (exclusive start, inclusive end).
+fn changes_on(
+    a: &Analysis<'_>,
+    host: HostId,
+    conn: &Connection,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<(f64, Change)> {
+    let shift = a.host_shift(host, conn);
+    let local_from = from.add_seconds(shift);
+    let local_to = to.add_seconds(shift);
+    a.host_events_between(host, local_from, local_to)
+        .iter()
+        .filter(|&&i| a.event(i).is_some_and(|e| e.time > local_from))
+        .filter_map(|&i| {
+            let rule = change_rule(a, i)?;
+            let t = a.event(i)?.time.add_seconds(-shift);
+            Some((
+                to.seconds_since(t),
+                Change {
+                    event: i,
+                    host,
+                    rule,
+                    causes: change_causes(a, rule, i),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Finds the runs of failures and their changes.
+pub fn onsets(a: &Analysis<'_>) -> Onsets {
+    let tl = a.timelines;
+    let mut of_connection: Vec<Option<usize>> = vec![None; tl.connections.len()];
+    // (group host, server side) → connection indexes in start order.
+    let mut groups: Vec<((HostId, bool), Vec<usize>)> = Vec::new();
+    for (k, c) in tl.connections.iter().enumerate() {
+        if c.outcome == Outcome::Unknown {
+            continue;
+        }
+        let key = match (c.server, c.client) {
+            (Some(s), _) => (s, true),
+            (None, Some(cl)) => (cl, false),
+            (None, None) => continue,
+        };
+        match groups.iter_mut().find(|(g, _)| *g == key) {
+            Some((_, list)) => list.push(k),
+            None => groups.push((key, vec![k])),
+        }
+    }
+    let mut runs: Vec<Onset> = Vec::new();
+    for ((host, server_side), members) in groups {
+        let mut last_success: Option<Timestamp> = None;
+        let mut current: Option<Onset> = None;
+        for k in members {
+            let Some(c) = tl.connections.get(k) else {
+                continue;
+            };
+            match c.outcome {
+                Outcome::Succeeded => {
+                    if let Some(run) = current.take() {
+                        runs.push(run);
+                    }
+                    last_success = Some(last_success.map_or(c.end, |t| t.max(c.end)));
+                }
+                Outcome::Failed => {
+                    let run = current.get_or_insert_with(|| Onset {
+                        host,
+                        server_side,
+                        first_failure: c.start,
+                        last_success,
+                        failures: Vec::new(),
+                        changes: Vec::new(),
+                    });
+                    run.failures.push(k);
+                }
+                Outcome::Unknown => {}
+            }
+        }
+        if let Some(run) = current {
+            runs.push(run);
+        }
+    }
+    runs.sort_by(|x, y| {
+        x.first_failure
+            .cmp(&y.first_failure)
+            .then(x.host.cmp(&y.host))
+    });
+    for (r, run) in runs.iter_mut().enumerate() {
+        for &k in &run.failures {
+            if let Some(slot) = of_connection.get_mut(k) {
+                *slot = Some(r);
+            }
+        }
+        let Some(first) = run.failures.first().and_then(|&k| tl.connections.get(k)) else {
+            continue;
+        };
+        let from = run
+            .last_success
+            .unwrap_or_else(|| run.first_failure.add_seconds(-LOOKBACK_SECONDS));
+        let to = run.first_failure;
+        let mut found = changes_on(a, run.host, first, from, to);
+        if run.server_side {
+            let mut clients: Vec<HostId> = run
+                .failures
+                .iter()
+                .filter_map(|&k| tl.connections.get(k).and_then(|c| c.client))
+                .filter(|&c| c != run.host)
+                .collect();
+            clients.sort_unstable();
+            clients.dedup();
+            for client in clients.into_iter().take(MAX_CLIENTS) {
+                found.extend(changes_on(a, client, first, from, to));
+            }
+        }
+        found.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.event.cmp(&y.1.event)));
+        found.truncate(MAX_CHANGES);
+        found.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.event.cmp(&y.1.event)));
+        run.changes = found.into_iter().map(|(_, c)| c).collect();
+    }
+    Onsets {
+        runs,
+        of_connection,
+    }
+}
+
+/// The rules that can mark an onset (for documentation and tests).
+pub fn onset_rules() -> impl Iterator<Item = &'static Rule> {
+    RULES.iter().filter(|r| r.onset)
+}
