@@ -10,6 +10,7 @@
 //! their GUID's eight 16-bit words (32 buckets); a new entry becomes its bucket's head and
 //! links to the previous one. All of this was checked against real Windows chunks.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::value::{Value, ValueError, code, put_utf16};
@@ -75,7 +76,7 @@ pub(crate) enum Content {
 /// An attribute of a template element.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TemplateAttribute {
-    pub name: String,
+    pub name: Cow<'static, str>,
     pub value: Content,
 }
 
@@ -90,7 +91,7 @@ pub(crate) enum Node {
 /// no dependencies).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TemplateElement {
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// The substitution whose emptiness drops the element.
     pub dependency: Option<u16>,
     pub attributes: Vec<TemplateAttribute>,
@@ -99,7 +100,7 @@ pub(crate) struct TemplateElement {
 
 impl TemplateElement {
     /// An element with no attributes or children.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         TemplateElement {
             name: name.into(),
             dependency: None,
@@ -115,7 +116,7 @@ impl TemplateElement {
     }
 
     /// With one more attribute.
-    pub fn attribute(mut self, name: impl Into<String>, value: Content) -> Self {
+    pub fn attribute(mut self, name: impl Into<Cow<'static, str>>, value: Content) -> Self {
         self.attributes.push(TemplateAttribute {
             name: name.into(),
             value,
@@ -200,7 +201,7 @@ impl SlotValue {
 /// A value with the field it fills, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FieldValue {
-    pub field: String,
+    pub field: Cow<'static, str>,
     pub value: SlotValue,
 }
 
@@ -281,14 +282,14 @@ struct DefinedTemplate {
     offset: u32,
 }
 
-/// What a chunk has defined so far: names and templates (by GUID, a 128-bit hash of the
-/// template), and the heads of its hash tables. What a record adds is journaled, so that a
+/// What a chunk has defined so far: names and templates (by their canonical description),
+/// and the heads of its hash tables. What a record adds is journaled, so that a
 /// record that turns out not to fit can be taken back.
 #[derive(Debug)]
 pub(crate) struct ChunkTables {
     names: HashMap<String, u32>,
     pub name_heads: [u32; NAME_BUCKETS],
-    templates: HashMap<[u8; 16], DefinedTemplate>,
+    templates: HashMap<Vec<u8>, DefinedTemplate>,
     pub template_heads: [u32; TEMPLATE_BUCKETS],
     journal: Journal,
 }
@@ -297,7 +298,7 @@ pub(crate) struct ChunkTables {
 #[derive(Debug)]
 struct Journal {
     names: Vec<String>,
-    templates: Vec<[u8; 16]>,
+    templates: Vec<Vec<u8>>,
     name_heads: [u32; NAME_BUCKETS],
     template_heads: [u32; TEMPLATE_BUCKETS],
 }
@@ -332,8 +333,8 @@ impl ChunkTables {
         for name in self.journal.names.drain(..) {
             self.names.remove(&name);
         }
-        for guid in self.journal.templates.drain(..) {
-            self.templates.remove(&guid);
+        for key in self.journal.templates.drain(..) {
+            self.templates.remove(&key);
         }
         self.name_heads = self.journal.name_heads;
         self.template_heads = self.journal.template_heads;
@@ -522,11 +523,11 @@ impl<'t> Encoder<'t> {
         instance.root.describe(&mut key);
         self.u8(token::TEMPLATE_INSTANCE);
         self.u8(1);
-        let guid = fnv1a_128(&key);
-        if let Some(defined) = self.tables.templates.get(&guid).copied() {
+        if let Some(defined) = self.tables.templates.get(&key).copied() {
             self.u32(defined.id);
             self.u32(defined.offset);
         } else {
+            let guid = fnv1a_128(&key);
             let id = u32::from_le_bytes([guid[0], guid[1], guid[2], guid[3]]);
             let offset = self.offset() + 8;
             let bucket = template_bucket(&guid);
@@ -543,8 +544,8 @@ impl<'t> Encoder<'t> {
             self.tables.template_heads[bucket] = offset;
             self.tables
                 .templates
-                .insert(guid, DefinedTemplate { id, offset });
-            self.tables.journal.templates.push(guid);
+                .insert(key.clone(), DefinedTemplate { id, offset });
+            self.tables.journal.templates.push(key);
         }
         self.values(&instance.values)
     }
@@ -561,7 +562,7 @@ impl<'t> Encoder<'t> {
             encoder.slot_value(field, value)?;
             let size = encoder.out.len() - before;
             let size = u16::try_from(size).map_err(|_| EncodeError::ValueTooLarge {
-                field: field.clone(),
+                field: field.to_string(),
                 size,
             })?;
             descriptors.push((size, value.type_code()));
@@ -622,7 +623,7 @@ mod tests {
 
     fn plain(field: &str, value: Value) -> FieldValue {
         FieldValue {
-            field: field.to_owned(),
+            field: field.to_owned().into(),
             value: SlotValue::Plain {
                 value,
                 nul_terminated: true,

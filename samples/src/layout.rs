@@ -2,6 +2,8 @@
 //! template with its `<System>` values as substitutions (two layouts, tables below), and the
 //! payload as a nested BinXML value (its own template, or inline elements for CAPI2).
 
+use std::borrow::Cow;
+
 use crate::binxml::{Content, FieldValue, Instance, Node, Slot, SlotValue, TemplateElement};
 use crate::record::{Element, EventRecord, NamedValue, Payload, SystemLayout, UserDataForm};
 use crate::value::{Value, code};
@@ -120,7 +122,7 @@ fn normal(index: u16, value_type: u8) -> Content {
 }
 
 /// `<Name dep=index>?index</Name>`: an element that disappears with its value.
-fn dependent(name: &str, index: u16, value_type: u8) -> TemplateElement {
+fn dependent(name: &'static str, index: u16, value_type: u8) -> TemplateElement {
     TemplateElement::new(name)
         .depends_on(index)
         .content(optional(index, value_type))
@@ -214,10 +216,10 @@ pub(crate) fn event_instance(record: &EventRecord) -> Instance {
     let mut values: Vec<FieldValue> = (0..s.count)
         .map(|_| system_value("unused", Value::Null))
         .collect();
-    let mut set = |index: u16, field: &str, value: SlotValue| {
+    let mut set = |index: u16, field: &'static str, value: SlotValue| {
         if let Some(slot) = values.get_mut(usize::from(index)) {
             *slot = FieldValue {
-                field: field.to_owned(),
+                field: field.into(),
                 value,
             };
         }
@@ -322,9 +324,9 @@ pub(crate) fn event_instance(record: &EventRecord) -> Instance {
     Instance { root, values }
 }
 
-fn system_value(field: &str, value: Value) -> FieldValue {
+fn system_value(field: &'static str, value: Value) -> FieldValue {
     FieldValue {
-        field: field.to_owned(),
+        field: field.into(),
         value: SlotValue::Plain {
             value,
             nul_terminated: false,
@@ -333,9 +335,9 @@ fn system_value(field: &str, value: Value) -> FieldValue {
 }
 
 /// A payload value: strings carry their NUL, as Windows writes event data.
-fn payload_field(field: String, value: Value) -> FieldValue {
+fn payload_field(field: impl Into<Cow<'static, str>>, value: Value) -> FieldValue {
     FieldValue {
-        field,
+        field: field.into(),
         value: SlotValue::Plain {
             value,
             nul_terminated: true,
@@ -386,13 +388,13 @@ fn named_event_data(data: &[NamedValue], binary: Option<&[u8]>) -> Instance {
     }
     if let Some(binary) = binary {
         values.push(payload_field(
-            "EventData/Binary length".to_owned(),
+            "EventData/Binary length",
             Value::UInt32(u32::try_from(binary.len()).unwrap_or(u32::MAX)),
         ));
         let index = slot_index(values.len());
         root = root.child(TemplateElement::new("Binary").content(normal(index, code::BINARY)));
         values.push(payload_field(
-            "EventData/Binary".to_owned(),
+            "EventData/Binary",
             Value::Binary(binary.to_vec()),
         ));
     }
@@ -420,9 +422,9 @@ fn classic_event_data(data: &[String], binary: Option<&[u8]>) -> Instance {
     Instance {
         root,
         values: vec![
-            payload_field("EventData/Data".to_owned(), strings),
-            payload_field("EventData/Binary length".to_owned(), Value::UInt32(length)),
-            payload_field("EventData/Binary".to_owned(), binary),
+            payload_field("EventData/Data", strings),
+            payload_field("EventData/Binary length", Value::UInt32(length)),
+            payload_field("EventData/Binary", binary),
         ],
     }
 }
@@ -599,7 +601,7 @@ mod tests {
         let texts: Vec<_> = provider
             .attributes
             .iter()
-            .map(|a| (a.name.as_str(), &a.value))
+            .map(|a| (&*a.name, &a.value))
             .collect();
         assert_eq!(
             texts,
@@ -635,7 +637,7 @@ mod tests {
             )
             .child(Element::new("Result").attribute("value", "800B0101"));
         let instance = user_data_template(&root);
-        let fields: Vec<_> = instance.values.iter().map(|v| v.field.as_str()).collect();
+        let fields: Vec<_> = instance.values.iter().map(|v| &*v.field).collect();
         assert_eq!(
             fields,
             [
