@@ -239,6 +239,12 @@ pub enum EncodeError {
         /// Its length.
         units: usize,
     },
+    /// An element or attribute name that is no XML name.
+    #[error("{name:?} is not an XML name (a letter or _ first, then letters, digits, _ - . :)")]
+    InvalidName {
+        /// The name (at most 40 characters of it).
+        name: String,
+    },
     /// A record that cannot fit a chunk.
     #[error("the record needs more than the {limit} bytes a chunk holds")]
     RecordTooLarge {
@@ -418,6 +424,11 @@ impl<'t> Encoder<'t> {
         if let Some(&offset) = self.tables.names.get(name) {
             self.u32(offset);
             return Ok(());
+        }
+        if !is_xml_name(name) {
+            return Err(EncodeError::InvalidName {
+                name: truncated(name),
+            });
         }
         let units: Vec<u16> = name.encode_utf16().collect();
         let count = u16::try_from(units.len()).map_err(|_| EncodeError::TextTooLong {
@@ -604,6 +615,16 @@ impl<'t> Encoder<'t> {
     }
 }
 
+/// Whether `name` can name an XML element or attribute: a letter or `_` first, then
+/// letters, digits, `_`, `-`, `.` or `:` (`xmlns:auto-ns2`).
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+}
+
 /// At most 40 characters of `text`, for messages.
 fn truncated(text: &str) -> String {
     text.chars().take(40).collect()
@@ -720,6 +741,33 @@ mod tests {
         // Header, instance header, one descriptor, "TCP" and its NUL, end of stream.
         assert_eq!(second.len(), 4 + 10 + 4 + 4 + 8 + 1);
         assert_eq!(&second[18..22], &[8, 0, code::STRING, 0]);
+    }
+
+    #[test]
+    fn names_must_be_xml_names() {
+        for good in [
+            "Event",
+            "xmlns:auto-ns2",
+            "_x",
+            "Données",
+            "CERT_TRUST_IS_NOT_TIME_VALID",
+            "a.b-c1",
+        ] {
+            assert!(is_xml_name(good), "{good}");
+        }
+        for bad in ["", "Threat Name", "1st", "-x", "a<b", "a\"b"] {
+            assert!(!is_xml_name(bad), "{bad}");
+        }
+        let mut tables = ChunkTables::new();
+        let err = Encoder::new(512, &mut tables)
+            .element(&TemplateElement::new("Threat Name"), true)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            EncodeError::InvalidName {
+                name: "Threat Name".into()
+            }
+        );
     }
 
     #[test]

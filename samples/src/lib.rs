@@ -26,6 +26,7 @@
 //! assert_eq!(&log.bytes[..8], b"ElfFile\0");
 //! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod binxml;
 mod chunk;

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use common::*;
 use evtx::{EvtxChunkData, EvtxFileHeader, EvtxParser, HeaderFlags, ParserSettings};
 use rdpsleuth_samples::{
-    CHUNK_SIZE, EncodeError, EventRecord, EvtxWriter, FILE_HEADER_SIZE, NamedValue, Payload,
-    RecordError, UserDataForm, Value, WriteError, WriteOptions, write_log,
+    CHUNK_SIZE, Element, EncodeError, EventRecord, EvtxWriter, FILE_HEADER_SIZE, NamedValue,
+    Payload, RecordError, UserDataForm, Value, WriteError, WriteOptions, write_log,
 };
 use serde_json::Value as Json;
 
@@ -278,6 +278,24 @@ fn records_that_cannot_be_written_are_refused_with_their_place() {
     let err = write_log([&bad_time], &WriteOptions::default()).unwrap_err();
     assert!(err.to_string().contains("EventData/When"), "{err}");
 
+    let mut bad_name = capi2_chain(1);
+    bad_name.payload = Payload::UserData {
+        root: Element::new("CertGetCertificateChain").child(Element::new("Bad Name")),
+        form: UserDataForm::Template,
+    };
+    let err = write_log([&bad_name], &WriteOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WriteError::Record {
+                index: 0,
+                source: RecordError::Encode(EncodeError::InvalidName { .. }),
+                ..
+            }
+        ),
+        "{err}"
+    );
+
     // A record just under the limit still fits a chunk of its own.
     let big = rdpcorets(
         4,
@@ -287,6 +305,28 @@ fn records_that_cannot_be_written_are_refused_with_their_place() {
     let log = write_log([&fine, &big], &WriteOptions::default()).expect("written");
     assert_eq!(log.chunk_count, 2);
     assert_reads_back(&log.bytes, &[fine, big]);
+}
+
+#[test]
+fn damage_fails_the_checksums() {
+    let log = write_log(&every_kind(1), &WriteOptions::default()).expect("written");
+    let chunk = |bytes: &[u8]| EvtxChunkData::new(bytes[FILE_HEADER_SIZE..].to_vec(), true);
+    assert!(chunk(&log.bytes).is_ok());
+    // A byte of a record: the records' CRC32.
+    let mut damaged = log.bytes.clone();
+    damaged[FILE_HEADER_SIZE + 512 + 100] ^= 1;
+    assert!(chunk(&damaged).is_err());
+    // The chunk header's free space offset, then a name table entry: the header's CRC32.
+    for at in [48, 128] {
+        let mut damaged = log.bytes.clone();
+        damaged[FILE_HEADER_SIZE + at] ^= 1;
+        assert!(chunk(&damaged).is_err(), "chunk header byte {at}");
+    }
+    // The file header's next record identifier.
+    let mut damaged = log.bytes.clone();
+    damaged[24] ^= 1;
+    let header = EvtxFileHeader::from_bytes(&damaged).expect("file header");
+    assert!(!header.validate_checksum());
 }
 
 /// The real records of EXAMPLES, rewritten from their descriptions, render the same JSON.
