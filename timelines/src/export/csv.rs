@@ -1,4 +1,6 @@
-//! `timeline.csv`: one row per (connection, event) plus one per event outside connections.
+//! `timeline.csv`: one row per (connection, event) — the events a connection owns, plus the
+//! context of failed connections ([`super::ContextRows`]) — and one per event outside
+//! connections.
 //!
 //! Columns, in this order ([`COLUMNS`]):
 //! `time` (as logged, UTC, 7 fractional digits), `time_corrected` (on the connection's reference
@@ -17,8 +19,8 @@ use std::io::Write;
 use rayon::prelude::*;
 
 use super::{
-    Annotator, CHUNK_ROWS, ExportError, Row, fields_json, formula_guard, lane_name, outcome_name,
-    relation_name, rows, seconds_text,
+    Annotator, CHUNK_ROWS, ExportError, ExportOptions, Row, fields_json, formula_guard, lane_name,
+    outcome_name, relation_name, rows_with, seconds_text,
 };
 use crate::model::Timelines;
 
@@ -106,10 +108,20 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator) -> String {
     line(&refs)
 }
 
-/// Writes `timeline.csv`.
+/// Writes `timeline.csv` with the default options.
 pub fn write_csv(
     t: &Timelines,
     annotator: &dyn Annotator,
+    out: impl Write,
+) -> Result<(), ExportError> {
+    write_csv_with(t, annotator, &ExportOptions::default(), out)
+}
+
+/// Writes `timeline.csv`.
+pub fn write_csv_with(
+    t: &Timelines,
+    annotator: &dyn Annotator,
+    opts: &ExportOptions,
     mut out: impl Write,
 ) -> Result<(), ExportError> {
     let io = |source| ExportError::Io {
@@ -117,7 +129,7 @@ pub fn write_csv(
         source,
     };
     out.write_all(line(COLUMNS).as_bytes()).map_err(io)?;
-    let all = rows(t);
+    let all = rows_with(t, opts);
     for chunk in all.chunks(CHUNK_ROWS) {
         let text: Vec<String> = chunk.par_iter().map(|r| render(r, annotator)).collect();
         for s in text {

@@ -17,8 +17,8 @@ use rdpsleuth_parser::{FieldValue, Timestamp};
 use serde_json::Value;
 
 use super::{
-    Annotator, CHUNK_ROWS, ExportError, Row, formula_guard, lane_name, one_line, outcome_name,
-    relation_name, rows,
+    Annotator, CHUNK_ROWS, ExportError, ExportOptions, Row, formula_guard, lane_name, one_line,
+    outcome_name, relation_name, rows_with,
 };
 use crate::model::Timelines;
 
@@ -131,17 +131,27 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator) -> String {
     out
 }
 
-/// Writes `timeline.jsonl`.
+/// Writes `timeline.jsonl` with the default options.
 pub fn write_jsonl(
     t: &Timelines,
     annotator: &dyn Annotator,
+    out: impl Write,
+) -> Result<(), ExportError> {
+    write_jsonl_with(t, annotator, &ExportOptions::default(), out)
+}
+
+/// Writes `timeline.jsonl`.
+pub fn write_jsonl_with(
+    t: &Timelines,
+    annotator: &dyn Annotator,
+    opts: &ExportOptions,
     mut out: impl Write,
 ) -> Result<(), ExportError> {
     let io = |source| ExportError::Io {
         what: "timeline.jsonl",
         source,
     };
-    let all = rows(t);
+    let all = rows_with(t, opts);
     for chunk in all.chunks(CHUNK_ROWS) {
         let text: Vec<String> = chunk.par_iter().map(|r| render(r, annotator)).collect();
         for s in text {

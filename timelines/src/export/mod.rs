@@ -1,8 +1,9 @@
 //! Timeline exports: the rows every format shares, the annotations the diagnosis stage adds,
 //! and the spreadsheet formula guard.
 //!
-//! Rows come in a stable order: each connection in id order with its owned events and its
-//! context merged by time, then every event no connection owns (connection id empty). Formats:
+//! Rows come in a stable order: each connection in id order with its owned events (and, for
+//! failed connections by default — see [`ContextRows`] — its context) merged by time, then every
+//! event no connection owns (connection id empty). Every event is exported at least once. Formats:
 //! [`csv`] (`timeline.csv`), [`jsonl`] (`timeline.jsonl`, Timesketch-ready), and with the
 //! `parquet` feature [`parquet`] (`events.parquet`) and [`summary`] (per-host summary built with
 //! polars). Rows are rendered in parallel chunks and written in order, so the bytes do not
@@ -171,8 +172,36 @@ fn lane_of(t: &Timelines, index: EventIndex, event: &Event) -> Lane {
     }
 }
 
-/// Every row, in export order.
+/// Which connections' context (host-state evidence in their window, shared between
+/// connections) is exported as rows of their own. Owned events and events outside connections
+/// are always exported, each once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContextRows {
+    /// No context rows.
+    None,
+    /// Context of failed connections only: the evidence around failures, without repeating
+    /// the same host-state events for every scanner probe and every successful session.
+    #[default]
+    Failed,
+    /// Context of every connection.
+    All,
+}
+
+/// How rows are exported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Which context rows.
+    pub context: ContextRows,
+}
+
+/// Every row, in export order, with the default options.
 pub fn rows(t: &Timelines) -> Vec<Row<'_>> {
+    rows_with(t, &ExportOptions::default())
+}
+
+/// Every row, in export order: each connection (id order) with its owned events and, as
+/// `opts` says, its context, merged by time; then every event no connection owns.
+pub fn rows_with<'a>(t: &'a Timelines, opts: &ExportOptions) -> Vec<Row<'a>> {
     let host_name = |i: EventIndex| {
         t.event_host
             .get(i)
@@ -181,7 +210,13 @@ pub fn rows(t: &Timelines) -> Vec<Row<'_>> {
     };
     let mut out = Vec::new();
     for c in &t.connections {
-        let mut entries: Vec<_> = c.entries.iter().chain(&c.context).collect();
+        let with_context = match opts.context {
+            ContextRows::None => false,
+            ContextRows::Failed => c.outcome == crate::model::Outcome::Failed,
+            ContextRows::All => true,
+        };
+        let context: &[crate::model::TimelineEntry] = if with_context { &c.context } else { &[] };
+        let mut entries: Vec<_> = c.entries.iter().chain(context).collect();
         entries.sort_by(|a, b| {
             a.time
                 .cmp(&b.time)
@@ -320,6 +355,27 @@ pub(crate) mod tests {
         assert_eq!(seconds_text(-3.25), "-3.25");
         assert_eq!(seconds_text(0.0), "0");
         assert_eq!(seconds_text(86_050.0), "86050");
+    }
+
+    #[test]
+    fn context_rows_follow_the_options() {
+        // A succeeded connection with a service event in its window: the event is exported
+        // once (outside connections), as context only when asked for.
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 1, true);
+        events.push(system(
+            "WS1",
+            "Service Control Manager",
+            7036,
+            500,
+            fields(&[("param1", "x")]),
+        ));
+        let t = crate::build(events, &[]);
+        assert_eq!(t.connections[0].context.len(), 1);
+        let count = |c| rows_with(&t, &ExportOptions { context: c }).len();
+        assert_eq!(count(ContextRows::Failed), 5);
+        assert_eq!(count(ContextRows::None), 5);
+        assert_eq!(count(ContextRows::All), 6);
+        assert_eq!(rows(&t).len(), 5);
     }
 
     #[test]

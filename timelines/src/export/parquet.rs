@@ -12,8 +12,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::{
-    Annotator, ExportError, Row, fields_json, lane_name, one_line, outcome_name, relation_name,
-    rows,
+    Annotator, ExportError, ExportOptions, Row, fields_json, lane_name, one_line, outcome_name,
+    relation_name, rows_with,
 };
 use crate::model::Timelines;
 
@@ -35,9 +35,18 @@ fn strings(column: &str, values: Vec<Option<String>>) -> Column {
     Series::new(column.into(), values).into_column()
 }
 
-/// The rows as a polars frame.
+/// The rows as a polars frame, with the default options.
 pub fn frame(t: &Timelines, annotator: &dyn Annotator) -> Result<DataFrame, ExportError> {
-    let all: Vec<Row<'_>> = rows(t);
+    frame_with(t, annotator, &ExportOptions::default())
+}
+
+/// The rows as a polars frame.
+pub fn frame_with(
+    t: &Timelines,
+    annotator: &dyn Annotator,
+    opts: &ExportOptions,
+) -> Result<DataFrame, ExportError> {
+    let all: Vec<Row<'_>> = rows_with(t, opts);
     let n = all.len();
     let rendered: Vec<(Option<String>, String, String)> = all
         .par_iter()
@@ -155,13 +164,23 @@ pub fn frame(t: &Timelines, annotator: &dyn Annotator) -> Result<DataFrame, Expo
     DataFrame::new(n, columns).map_err(frame_error)
 }
 
-/// Writes `events.parquet`.
+/// Writes `events.parquet` with the default options.
 pub fn write_parquet(
     t: &Timelines,
     annotator: &dyn Annotator,
     out: impl Write,
 ) -> Result<(), ExportError> {
-    let mut df = frame(t, annotator)?;
+    write_parquet_with(t, annotator, &ExportOptions::default(), out)
+}
+
+/// Writes `events.parquet`.
+pub fn write_parquet_with(
+    t: &Timelines,
+    annotator: &dyn Annotator,
+    opts: &ExportOptions,
+    out: impl Write,
+) -> Result<(), ExportError> {
+    let mut df = frame_with(t, annotator, opts)?;
     ParquetWriter::new(out)
         .with_compression(ParquetCompression::Snappy)
         .finish(&mut df)
