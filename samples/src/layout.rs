@@ -1,6 +1,7 @@
 //! How an [`EventRecord`] becomes the template instances Windows writes: the `<Event>`
-//! template with its `<System>` values as substitutions (two layouts, tables below), and the
-//! payload as a nested BinXML value (its own template, or inline elements for CAPI2).
+//! template with its `<System>` values as substitutions (three layouts, tables below, as read
+//! from real Windows chunks), and the payload as a nested BinXML value (its own template, or
+//! inline elements for CAPI2).
 
 use std::borrow::Cow;
 
@@ -128,7 +129,7 @@ fn dependent(name: &'static str, index: u16, value_type: u8) -> TemplateElement 
         .content(optional(index, value_type))
 }
 
-/// Text of an optional value, or nothing.
+/// The value of an optional field, or an empty one.
 fn value_or_null<T>(value: Option<T>, make: impl FnOnce(T) -> Value) -> Value {
     value.map_or(Value::Null, make)
 }
