@@ -607,6 +607,10 @@ fn check(
                 || path.contains("\\machinekeys\\")
                 || path.contains("f686aace6942fb7f7ceb231212eef4a4")
         }
+        Cond::TimeJump(min) => {
+            let t = |name: &str| text(f, name).and_then(Timestamp::parse);
+            matches!((t("NewTime"), t("OldTime")), (Some(n), Some(o)) if n.seconds_since(o).abs() >= min)
+        }
         Cond::NotBenignKeyCreation => !benign_key_creation(a, index, e),
         Cond::CertNotAfterPassed => {
             let Some(conn) = subject.conn else {

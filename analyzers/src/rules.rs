@@ -188,6 +188,9 @@ pub enum Cond {
     CertNotAfterPassed,
     /// The field names the connection's target or server (a DNS query, a destination).
     NamesServer(&'static str),
+    /// A time change (Kernel-General 1 `NewTime` / `OldTime`) of at least this many seconds
+    /// either way (synchronisation logs many changes of microseconds).
+    TimeJump(f64),
 }
 
 /// Connection-level facts: what the two timelines show or do not show.
@@ -680,7 +683,7 @@ pub static RULES: &[Rule] = &[
         ev("credssp", &[6041], &[]),
         Side::Client, Scope::Any(1.0),
         &[pro(&[CredsspNla], DEFINITIVE)],
-        MINUTES, true),
+        MINUTES, false),
     rule("credssp-authentication-error", "an authentication error for the host with a status (40960)",
         ev("credssp", &[40960], &[]),
         Side::Either, Scope::Any(0.8),
@@ -827,8 +830,8 @@ pub static RULES: &[Rule] = &[
         Side::Either, Scope::Context,
         &[pro(&[Network], HINT)],
         MINUTES, true),
-    rule("clock-changed", "the system time was changed",
-        ev("clock", &[1], &[]),
+    rule("clock-changed", "the system time jumped by minutes or more",
+        ev("clock", &[1], &[Cond::TimeJump(120.0)]),
         Side::Either, Scope::Context,
         &[pro(&[DomainTrust], HINT)],
         A_DAY, true),
