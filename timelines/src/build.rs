@@ -423,13 +423,22 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
 
     // Hosts: roles, span, channels, clock offsets.
     let mut hosts = std::mem::take(&mut identity.hosts);
+    let mut channels: Vec<Vec<&std::sync::Arc<str>>> = vec![Vec::new(); hosts.len()];
     for (i, e) in events.iter().enumerate() {
-        let Some(h) = identity.event_host.get(i).and_then(|&h| hosts.get_mut(h)) else {
+        let Some(&id) = identity.event_host.get(i) else {
+            continue;
+        };
+        let (Some(h), Some(seen)) = (hosts.get_mut(id), channels.get_mut(id)) else {
             continue;
         };
         h.first_event = Some(h.first_event.map_or(e.time, |t| t.min(e.time)));
         h.last_event = Some(h.last_event.map_or(e.time, |t| t.max(e.time)));
-        if !h.channels.iter().any(|c| *c == *e.channel) {
+        // Channel names are shared strings: compare pointers first.
+        if !seen
+            .iter()
+            .any(|c| std::sync::Arc::ptr_eq(c, &e.channel) || **c == e.channel)
+        {
+            seen.push(&e.channel);
             h.channels.push(e.channel.to_string());
         }
         if e.kind.key() == "rdpclient" {

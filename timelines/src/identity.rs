@@ -140,25 +140,35 @@ impl Identity {
             names: BTreeMap<&'a str, u64>,
             hints: BTreeSet<String>,
         }
-        let mut builders: BTreeMap<String, Builder<'_>> = BTreeMap::new();
-        let mut key_of_name: HashMap<&str, String> = HashMap::new();
-        let mut event_keys: Vec<String> = Vec::with_capacity(events.len());
+        // Each distinct (name, hint) is seen once per event but keyed once.
+        let mut slot_of: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+        let mut slots: Vec<(&str, Option<&str>, u64)> = Vec::new();
+        let mut event_slots: Vec<usize> = Vec::with_capacity(events.len());
         for e in events {
             let mapped = hints.get(&*e.source.input);
-            let name: &str = match mapped {
-                Some(m) => m,
-                None => &e.host,
+            let (name, hint): (&str, Option<&str>) = match mapped {
+                Some(m) => (m, Some(&e.host)),
+                None => (&e.host, None),
             };
-            let key = key_of_name
-                .entry(name)
-                .or_insert_with(|| host_key(name))
-                .clone();
-            let b = builders.entry(key.clone()).or_default();
-            *b.names.entry(name).or_default() += 1;
-            if mapped.is_some() && !e.host.trim().is_empty() {
-                b.hints.insert(e.host.trim().to_lowercase());
+            let slot = *slot_of.entry((name, hint)).or_insert_with(|| {
+                slots.push((name, hint, 0));
+                slots.len() - 1
+            });
+            if let Some(entry) = slots.get_mut(slot) {
+                entry.2 += 1;
             }
-            event_keys.push(key);
+            event_slots.push(slot);
+        }
+        let mut builders: BTreeMap<String, Builder<'_>> = BTreeMap::new();
+        let mut slot_keys: Vec<String> = Vec::with_capacity(slots.len());
+        for &(name, hint, count) in &slots {
+            let key = host_key(name);
+            let b = builders.entry(key.clone()).or_default();
+            *b.names.entry(name).or_default() += count;
+            if let Some(h) = hint.map(str::trim).filter(|h| !h.is_empty()) {
+                b.hints.insert(h.to_lowercase());
+            }
+            slot_keys.push(key);
         }
         let mut hosts = Vec::with_capacity(builders.len());
         let mut id_of_key = HashMap::new();
@@ -194,9 +204,13 @@ impl Identity {
                 channels: Vec::new(),
             });
         }
-        let event_host = event_keys
+        let slot_host: Vec<HostId> = slot_keys
             .iter()
             .map(|k| id_of_key.get(k).copied().unwrap_or(0))
+            .collect();
+        let event_host = event_slots
+            .iter()
+            .map(|&s| slot_host.get(s).copied().unwrap_or(0))
             .collect();
         let mut identity = Identity {
             hosts,

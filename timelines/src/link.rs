@@ -581,13 +581,13 @@ fn resolve_by_address(
     links: &[(usize, usize)],
 ) -> bool {
     let linked: BTreeSet<usize> = links.iter().map(|l| l.0).collect();
+    let serving: BTreeSet<HostId> = servers.iter().map(|h| h.conn.server).collect();
     let mut any = false;
     for (k, a) in clients.iter().enumerate() {
         if linked.contains(&k) || attempt_server.get(k).is_some_and(Option::is_some) {
             continue;
         }
         // Re-resolve with the addresses learned so far.
-        let serving: BTreeSet<HostId> = servers.iter().map(|h| h.conn.server).collect();
         let mut found = resolve_attempt(identity, a, &serving);
         if found.is_empty() {
             let client = a.attempt.client;
