@@ -14,6 +14,8 @@
 //! * [`missing`] — the logs that would decide a diagnosis;
 //! * [`diagnose`] — the diagnosis of every failed connection;
 //! * [`report`] — `diagnoses.json` (schema `rdpsleuth.diagnoses/1`);
+//! * [`pipeline`] — ingest → timelines → diagnoses for a set of paths;
+//! * [`eval`] — accuracy against labelled sample bundles;
 //! * [`summary`] — one-line, decoded summaries of events (also the timeline exports' messages).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -21,9 +23,11 @@
 pub mod cause;
 pub mod codes;
 pub mod diagnose;
+pub mod eval;
 pub mod evidence;
 pub mod missing;
 pub mod onset;
+pub mod pipeline;
 pub mod remediation;
 pub mod report;
 pub mod rules;
@@ -35,4 +39,6 @@ mod testutil;
 
 pub use cause::Cause;
 pub use diagnose::{Diagnoses, Diagnosis, DiagnosisAnnotator, diagnose};
+pub use eval::{Evaluation, eval};
+pub use pipeline::{Analysed, analyse_paths};
 pub use report::{Report, build_report};

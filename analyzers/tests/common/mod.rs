@@ -827,6 +827,53 @@ pub fn failed_cause(t: &Timelines, d: &Diagnoses) -> Option<(Cause, f64)> {
     d.of(k).map(|x| (x.cause, x.confidence))
 }
 
+/// An event as `evtx_dump -o jsonl` prints it (named data as `EventData`; a classic `Data`
+/// list as `Data.#text`).
+pub fn to_evtx_json(e: &Event) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let mut data = Map::new();
+    for (name, value) in e.fields.iter() {
+        let v = match value {
+            FieldValue::Null => Value::Null,
+            FieldValue::Text(t) => Value::String(t.to_string()),
+            FieldValue::List(items) => {
+                json!({ "#text": items.iter().map(|s| s.to_string()).collect::<Vec<_>>() })
+            }
+        };
+        data.insert(name.to_string(), v);
+    }
+    let mut system = json!({
+        "Provider": { "#attributes": { "Name": e.provider.to_string() } },
+        "EventID": e.event_id,
+        "Level": 4,
+        "TimeCreated": { "#attributes": { "SystemTime": e.time.to_rfc3339() } },
+        "EventRecordID": e.record_id,
+        "Channel": e.channel.to_string(),
+        "Computer": e.host.to_string(),
+    });
+    if let Some(g) = e.activity_id {
+        system["Correlation"] = json!({ "#attributes": { "ActivityID": g.to_string() } });
+    }
+    json!({ "Event": { "System": system, "EventData": Value::Object(data) } })
+}
+
+/// Writes events as JSONL files, one per host, into `dir`.
+pub fn write_bundle(dir: &std::path::Path, events: &[Event]) {
+    let mut by_host: std::collections::BTreeMap<String, String> = Default::default();
+    for e in events {
+        let line = to_evtx_json(e).to_string();
+        let file = by_host
+            .entry(World::short(&e.host).to_lowercase())
+            .or_default();
+        file.push_str(&line);
+        file.push('\n');
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    for (host, text) in by_host {
+        std::fs::write(dir.join(format!("{host}.jsonl")), text).unwrap();
+    }
+}
+
 /// Every cause with a scenario.
 pub fn scenario_causes() -> Vec<Cause> {
     Cause::all().collect()
