@@ -11,12 +11,15 @@
 //!
 //! Relevance is decided before rendering. On records Windows writes, the first template
 //! instance holds the `System` substitutions in a fixed layout ([`SYSTEM_LAYOUT`]; index 3 is
-//! the event id), while provider, channel and computer are literals of the template. So the
-//! reader renders one record per template of each chunk, learns those literals, and from then on
-//! reads the event id slot of each record and asks the catalog; only candidates are rendered (to
-//! XML, parsed by [`crate::xml::parse_event`], the one normaliser shared with XML exports).
-//! Records whose substitutions do not look like that layout, or whose template's literals might
-//! be substitutions, are all rendered. Every record read feeds the channel span of its report,
+//! the event id, 6 the creation time), while provider, channel and computer are literals of the
+//! template — or, in the Security log, string substitutions of their own. So the reader renders
+//! the first record of each template in each chunk and learns where those three come from
+//! (a literal, or the one substitution that holds the rendered text); each new combination of
+//! them is confirmed by rendering one more record. From then on it reads the event id slot and
+//! asks the catalog; only candidates are rendered (to XML, parsed by
+//! [`crate::xml::parse_event`], the one normaliser shared with XML exports). Records whose
+//! substitutions do not look like that layout, or whose template cannot be read that way, are
+//! all rendered. Every record read feeds the channel span of its report,
 //! from its header time; failed chunks and records become located errors and the rest is read.
 
 use std::collections::HashMap;
@@ -149,6 +152,27 @@ pub fn read_with(
     opts: &ReadOptions,
     selection: Selection,
 ) -> ReadOutcome {
+    read_counted(source, data, opts, selection).0
+}
+
+/// How much rendering a read took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderCount {
+    /// Records read.
+    pub records: u64,
+    /// Records rendered to XML (candidates, one per template and origin per chunk, and every
+    /// record of templates that do not have the Windows layout).
+    pub rendered: u64,
+}
+
+/// [`read_with`], also saying how many records were rendered.
+pub fn read_counted(
+    source: &Source,
+    data: SourceData,
+    opts: &ReadOptions,
+    selection: Selection,
+) -> (ReadOutcome, RenderCount) {
+    let mut count = RenderCount::default();
     let mut report = InputReport::new(source);
     let mut events = Vec::new();
     let (input, size) = match data {
@@ -170,7 +194,7 @@ pub fn read_with(
             report.error(
                 InputError::new(format!("not a readable EVTX file: {}", describe(&e))).at_offset(0),
             );
-            return ReadOutcome { events, report };
+            return (ReadOutcome { events, report }, count);
         }
     };
     if !parser.header().validate_checksum() {
@@ -224,6 +248,7 @@ pub fn read_with(
             batch.into_iter().map(|c| reader.read_chunk(c)).collect()
         };
         for outcome in outcomes {
+            count.rendered += outcome.rendered;
             report.records += outcome.records;
             report.kept += outcome.events.len() as u64;
             events.extend(outcome.events);
@@ -238,7 +263,8 @@ pub fn read_with(
         }
     }
     spans.into_report(&mut report);
-    ReadOutcome { events, report }
+    count.records = report.records;
+    (ReadOutcome { events, report }, count)
 }
 
 /// Adds a problem that lost no record (a checksum mismatch): listed, not counted as failed.
@@ -281,13 +307,25 @@ struct Origin {
 
 /// What the reader learned about a template in one chunk.
 enum Template {
-    /// Windows layout with literal provider, channel and computer.
+    /// Windows layout whose provider, channel and computer are known or read from its values.
     Trusted(Learned),
     /// Something else: render each of its records.
     Untrusted,
 }
 
-struct Learned {
+/// Where a template takes one of provider, channel and computer from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part {
+    /// A literal of the template definition (the usual case).
+    Literal(String),
+    /// The string substitution at this index (the Security log's provider and channel).
+    Slot(usize),
+}
+
+/// One provider / channel / computer combination of a template, seen rendered.
+struct Variant {
+    /// Provider, channel and computer, as the parts give them.
+    key: [String; 3],
     origin: Arc<Origin>,
     provider: String,
     /// The catalog has entries for the channel at all.
@@ -296,11 +334,34 @@ struct Learned {
     any_id: bool,
 }
 
-/// Per-chunk caches: templates by definition offset, catalog answers by (template, id).
+struct Learned {
+    /// Provider, channel, computer.
+    parts: [Part; 3],
+    /// Combinations met in this chunk, each confirmed by rendering one of its records.
+    variants: Vec<Variant>,
+}
+
+impl Learned {
+    /// Provider, channel and computer of a record of this template; `None` when a slot does
+    /// not hold a string.
+    fn key(&self, values: &[BinXmlValue<'_>]) -> Option<[String; 3]> {
+        let resolve = |part: &Part| match part {
+            Part::Literal(text) => Some(text.clone()),
+            Part::Slot(index) => values.get(*index).and_then(string_value),
+        };
+        Some([
+            resolve(&self.parts[0])?,
+            resolve(&self.parts[1])?,
+            resolve(&self.parts[2])?,
+        ])
+    }
+}
+
+/// Per-chunk caches: templates by definition offset, catalog answers by (template, variant, id).
 #[derive(Default)]
 struct ChunkState {
     templates: HashMap<u32, Template>,
-    wanted: HashMap<(u32, u16), bool>,
+    wanted: HashMap<(u32, usize, u16), bool>,
 }
 
 /// Channel spans of records read, by origin, before they reach the report.
@@ -379,6 +440,7 @@ impl SpanSet {
 #[derive(Default)]
 struct ChunkOutcome {
     records: u64,
+    rendered: u64,
     events: Vec<Event>,
     /// Problems in order; `true` when a record or chunk was lost.
     problems: Vec<(InputError, bool)>,
@@ -467,68 +529,135 @@ impl ChunkReader<'_> {
         let Some((template, event_id)) = instance.as_ref().and_then(windows_layout) else {
             return self.render_and_keep(record, id, header_time, out);
         };
+        let values: &[BinXmlValue<'_>] = instance.as_ref().map_or(&[], |i| &i.values);
         let slot_time = instance.as_ref().and_then(created_time);
-        match state.templates.get(&template) {
-            Some(Template::Untrusted) => self.render_and_keep(record, id, header_time, out),
-            Some(Template::Trusted(learned)) => {
-                let time = slot_time.unwrap_or(header_time);
-                let wanted = *state
-                    .wanted
-                    .entry((template, event_id))
-                    .or_insert_with(|| self.wants(learned, event_id));
-                if !wanted {
-                    return out.count(&learned.origin, time, id);
-                }
-                match self.render(record, id, header_time) {
-                    Ok(raw) => {
-                        out.count(&learned.origin, time, id);
-                        self.keep(raw, id, out);
-                    }
-                    Err(error) => out.problems.push((error, true)),
-                }
-            }
+        let learned = match state.templates.get_mut(&template) {
+            Some(Template::Untrusted) => return self.render_and_keep(record, id, header_time, out),
+            Some(Template::Trusted(learned)) => learned,
             None => {
-                let raw = match self.render(record, id, header_time) {
+                // First record of the template in this chunk: render it and learn.
+                let raw = match self.render(record, id, header_time, out) {
                     Ok(raw) => raw,
-                    Err(error) => {
-                        out.problems.push((error, true));
-                        return;
-                    }
+                    Err(error) => return out.problems.push((error, true)),
                 };
                 let time = raw_time(&raw, header_time);
-                let strings = instance.as_ref().map(string_values).unwrap_or_default();
                 let learned = (slot_time == Some(time))
-                    .then(|| learn(&raw, event_id, &strings, self.catalog))
+                    .then(|| learn(&raw, event_id, values))
                     .flatten();
-                match learned {
-                    Some(learned) => {
-                        out.count(&learned.origin, time, id);
-                        let wanted = self.wants(&learned, event_id);
-                        state.wanted.insert((template, event_id), wanted);
-                        state.templates.insert(template, Template::Trusted(learned));
-                        if wanted {
-                            self.keep(raw, id, out);
-                        }
-                    }
-                    None => {
-                        state.templates.insert(template, Template::Untrusted);
-                        out.count(&origin_of(&raw), time, id);
-                        self.keep(raw, id, out);
-                    }
-                }
+                let Some(learned) = learned else {
+                    state.templates.insert(template, Template::Untrusted);
+                    out.count(&origin_of(&raw), time, id);
+                    return self.keep(raw, id, out);
+                };
+                state.templates.insert(template, Template::Trusted(learned));
+                return self.learn_variant(state, template, event_id, raw, time, id, out);
             }
+        };
+        let Some(key) = learned.key(values) else {
+            return self.render_and_keep(record, id, header_time, out);
+        };
+        let Some(variant) = learned.variants.iter().position(|v| v.key == key) else {
+            // A new provider / channel / computer: confirm it by rendering.
+            let raw = match self.render(record, id, header_time, out) {
+                Ok(raw) => raw,
+                Err(error) => return out.problems.push((error, true)),
+            };
+            let time = raw_time(&raw, header_time);
+            return self.learn_variant(state, template, event_id, raw, time, id, out);
+        };
+        let time = slot_time.unwrap_or(header_time);
+        let wanted = match state.wanted.get(&(template, variant, event_id)) {
+            Some(wanted) => *wanted,
+            None => {
+                let wanted = self.wants(&learned.variants[variant], event_id);
+                state.wanted.insert((template, variant, event_id), wanted);
+                wanted
+            }
+        };
+        let origin = learned.variants[variant].origin.clone();
+        if !wanted {
+            return out.count(&origin, time, id);
+        }
+        match self.render(record, id, header_time, out) {
+            Ok(raw) => {
+                out.count(&origin, time, id);
+                self.keep(raw, id, out);
+            }
+            Err(error) => out.problems.push((error, true)),
         }
     }
 
-    /// Whether a record of a learned template with this id can be catalogued.
-    fn wants(&self, learned: &Learned, event_id: u16) -> bool {
-        learned.relevant
-            && (learned.any_id || self.catalog.may_match_id(u32::from(event_id)))
+    /// Adds the variant a rendered record of a trusted template shows, when its parts give
+    /// what the rendering shows (else the template is not what it seemed: render all of it),
+    /// then counts and keeps the record.
+    #[allow(clippy::too_many_arguments)]
+    fn learn_variant(
+        &self,
+        state: &mut ChunkState,
+        template: u32,
+        event_id: u16,
+        raw: RawRecord,
+        time: Timestamp,
+        id: u64,
+        out: &mut ChunkOutcome,
+    ) {
+        let origin = origin_of(&raw);
+        let Some(Template::Trusted(learned)) = state.templates.get_mut(&template) else {
+            out.count(&origin, time, id);
+            return self.keep(raw, id, out);
+        };
+        let provider = raw.system.provider.as_deref().map(str::trim).unwrap_or("");
+        let key = [
+            provider.to_string(),
+            origin.channel.clone(),
+            origin.computer.clone(),
+        ];
+        let rendered_id = raw
+            .system
+            .event_id
+            .as_deref()
+            .and_then(crate::event::parse_u64);
+        // The parts must give what the rendering shows; learn() checked the first record.
+        let agrees = rendered_id == Some(u64::from(event_id))
+            && learned
+                .parts
+                .iter()
+                .zip(&key)
+                .all(|(part, text)| match part {
+                    Part::Literal(literal) => literal == text,
+                    Part::Slot(_) => true,
+                });
+        if !agrees {
+            state.templates.insert(template, Template::Untrusted);
+            out.count(&origin, time, id);
+            return self.keep(raw, id, out);
+        }
+        let variant = Variant {
+            relevant: self.catalog.channel_is_relevant(&origin.channel),
+            any_id: self.catalog.channel_has_any_id_entries(&origin.channel),
+            provider: provider.to_string(),
+            key,
+            origin: origin.clone(),
+        };
+        let wanted = self.wants(&variant, event_id);
+        learned.variants.push(variant);
+        let index = learned.variants.len() - 1;
+        state.wanted.insert((template, index, event_id), wanted);
+        out.count(&origin, time, id);
+        if wanted {
+            self.keep(raw, id, out);
+        }
+    }
+
+    /// Whether a record of this variant with this id can be catalogued.
+    fn wants(&self, variant: &Variant, event_id: u16) -> bool {
+        variant.relevant
+            && (variant.any_id || self.catalog.may_match_id(u32::from(event_id)))
             && self
                 .catalog
                 .lookup(
-                    &learned.origin.channel,
-                    &learned.provider,
+                    &variant.origin.channel,
+                    &variant.provider,
                     u32::from(event_id),
                 )
                 .is_some()
@@ -541,7 +670,7 @@ impl ChunkReader<'_> {
         header_time: Timestamp,
         out: &mut ChunkOutcome,
     ) {
-        match self.render(record, id, header_time) {
+        match self.render(record, id, header_time, out) {
             Ok(raw) => {
                 out.count(&origin_of(&raw), raw_time(&raw, header_time), id);
                 self.keep(raw, id, out);
@@ -556,7 +685,9 @@ impl ChunkReader<'_> {
         record: EvtxRecord<'_>,
         id: u64,
         time: Timestamp,
+        out: &mut ChunkOutcome,
     ) -> Result<RawRecord, InputError> {
+        out.rendered += 1;
         let xml = record.into_xml_bytes().map_err(|e| {
             InputError::new(format!("record cannot be rendered: {}", chain(&e))).at_record(id)
         })?;
@@ -614,9 +745,11 @@ fn origin_of(raw: &RawRecord) -> Arc<Origin> {
 }
 
 /// What a template's first rendered record teaches, when the template can be trusted: the
-/// rendered event id is the one in the id slot, and no string substitution could be the
-/// provider, channel or computer (else they may vary between its records).
-fn learn(raw: &RawRecord, event_id: u16, strings: &[String], catalog: &Catalog) -> Option<Learned> {
+/// rendered event id is the one in the id slot, and each of provider, channel and computer is
+/// either a literal (no string substitution holds its text) or exactly one string substitution
+/// (the Security log writes provider and channel that way). Two substitutions holding the same
+/// text leave the source unknown: the template is then not trusted.
+fn learn(raw: &RawRecord, event_id: u16, values: &[BinXmlValue<'_>]) -> Option<Learned> {
     let rendered_id = raw
         .system
         .event_id
@@ -625,31 +758,40 @@ fn learn(raw: &RawRecord, event_id: u16, strings: &[String], catalog: &Catalog) 
     if rendered_id != u64::from(event_id) {
         return None;
     }
-    let provider = raw.system.provider.as_deref().map(str::trim).unwrap_or("");
+    let strings: Vec<(usize, String)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| string_value(v).map(|s| (i, s)))
+        .collect();
+    let part = |text: &str| -> Option<Part> {
+        let mut matches = strings
+            .iter()
+            .filter(|(_, s)| !text.is_empty() && s.trim() == text);
+        match (matches.next(), matches.next()) {
+            (None, _) => Some(Part::Literal(text.to_string())),
+            (Some((index, _)), None) => Some(Part::Slot(*index)),
+            (Some(_), Some(_)) => None,
+        }
+    };
     let origin = origin_of(raw);
-    let literal = |text: &str| text.is_empty() || !strings.iter().any(|s| s.trim() == text);
-    if !(literal(provider) && literal(&origin.channel) && literal(&origin.computer)) {
-        return None;
-    }
+    let provider = raw.system.provider.as_deref().map(str::trim).unwrap_or("");
     Some(Learned {
-        relevant: catalog.channel_is_relevant(&origin.channel),
-        any_id: catalog.channel_has_any_id_entries(&origin.channel),
-        provider: provider.to_string(),
-        origin,
+        parts: [
+            part(provider)?,
+            part(&origin.channel)?,
+            part(&origin.computer)?,
+        ],
+        variants: Vec::new(),
     })
 }
 
-/// The string substitutions of a template instance.
-fn string_values(instance: &BinXmlTemplateValues<'_>) -> Vec<String> {
-    instance
-        .values
-        .iter()
-        .filter_map(|v| match v {
-            BinXmlValue::StringType(s) => s.to_string().ok(),
-            BinXmlValue::AnsiStringType(s) => Some((*s).to_string()),
-            _ => None,
-        })
-        .collect()
+/// A string substitution's text.
+fn string_value(value: &BinXmlValue<'_>) -> Option<String> {
+    match value {
+        BinXmlValue::StringType(s) => s.to_string().ok(),
+        BinXmlValue::AnsiStringType(s) => Some((*s).to_string()),
+        _ => None,
+    }
 }
 
 /// An error and its causes, in one line.
@@ -765,24 +907,57 @@ mod tests {
         raw
     }
 
+    fn text(s: &str) -> BinXmlValue<'static> {
+        BinXmlValue::AnsiStringType(Box::leak(s.to_string().into_boxed_str()))
+    }
+
     #[test]
-    fn learns_only_templates_with_literal_origins() {
-        let cat = Catalog::global();
+    fn learns_where_a_template_takes_its_origin_from() {
         let r = raw("Service Control Manager", "System", "WIN-1", "7036");
-        let learned = learn(&r, 7036, &["Windows Event Log".into()], cat).unwrap();
-        assert_eq!(learned.origin.channel, "System");
-        assert!(learned.relevant);
-        // The rendered id is not the slot's: the layout is not what it seems.
-        assert!(learn(&r, 7035, &[], cat).is_none());
-        // The computer could be a substitution.
-        assert!(learn(&r, 7036, &["WIN-1".into()], cat).is_none());
-        let sysmon = raw(
-            "Microsoft-Windows-Sysmon",
-            "Microsoft-Windows-Sysmon/Operational",
-            "W",
-            "1",
+        let literal = learn(&r, 7036, &[text("Windows Event Log")]).unwrap();
+        assert_eq!(
+            literal.parts,
+            [
+                Part::Literal("Service Control Manager".into()),
+                Part::Literal("System".into()),
+                Part::Literal("WIN-1".into())
+            ]
         );
-        assert!(!learn(&sysmon, 1, &[], cat).unwrap().relevant);
+        assert_eq!(
+            literal.key(&[]).unwrap(),
+            ["Service Control Manager", "System", "WIN-1"]
+        );
+        // The rendered id is not the slot's: the layout is not what it seems.
+        assert!(learn(&r, 7035, &[]).is_none());
+        // The Security log: provider and channel are substitutions.
+        let security = raw(
+            "Microsoft-Windows-Security-Auditing",
+            "Security",
+            "DC1",
+            "4624",
+        );
+        let values = [
+            BinXmlValue::NullType,
+            text("Microsoft-Windows-Security-Auditing"),
+            text("Security"),
+        ];
+        let learned = learn(&security, 4624, &values).unwrap();
+        assert_eq!(
+            learned.parts,
+            [Part::Slot(1), Part::Slot(2), Part::Literal("DC1".into())]
+        );
+        let other = [
+            BinXmlValue::NullType,
+            text("Other-Provider"),
+            text("Security"),
+        ];
+        assert_eq!(
+            learned.key(&other).unwrap(),
+            ["Other-Provider", "Security", "DC1"]
+        );
+        assert!(learned.key(&[BinXmlValue::NullType]).is_none());
+        // Two substitutions hold the computer's name: its source is unknown.
+        assert!(learn(&r, 7036, &[text("WIN-1"), text("WIN-1")]).is_none());
     }
 
     #[test]
