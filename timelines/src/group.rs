@@ -24,6 +24,8 @@ pub const LSM_CONSTANT_ACTIVITY: Guid = Guid(0x61a5_5000_55e5_1017_0000_0000_000
 pub const LOOSE_JOIN_SECONDS: f64 = 60.0;
 /// How long (seconds) after a TCP connection opened its UDP side transport may be accepted.
 pub const SIDE_TRANSPORT_SECONDS: f64 = 120.0;
+/// How long (seconds) after an RCM 261 without Correlation its 1149 may complete it.
+pub const PENDING_261_SECONDS: f64 = 30.0;
 
 /// The event's ActivityID when it can group events (not nil, not LSM's constant).
 pub fn usable_activity(e: &Event) -> Option<Guid> {
@@ -309,16 +311,22 @@ pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) 
             Relation::Activity,
         ));
     }
+    let mut index = HalfIndex::default();
+    for (h, half) in halves.iter().enumerate() {
+        index.add(h, &half.conn);
+    }
     for (g, members, ep, start) in side {
-        let target = halves
-            .iter()
-            .enumerate()
+        let target = index
+            .by_ip
+            .get(&ep.ip)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| halves.get(i).map(|h| (i, h)))
             .filter(|(_, h)| {
-                h.conn.client_ip == Some(ep.ip)
-                    && h.conn
-                        .transport
-                        .as_deref()
-                        .is_some_and(|t| t.eq_ignore_ascii_case("TCP"))
+                h.conn
+                    .transport
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("TCP"))
                     && h.conn.start <= start
                     && start.seconds_since(h.conn.start) <= SIDE_TRANSPORT_SECONDS
             })
@@ -331,55 +339,74 @@ pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) 
                 }
                 h.conn.side_transports.push(g);
             }
-            None => halves.push(half_from(
-                events,
-                host,
-                Some(g),
-                members,
-                Relation::Activity,
-            )),
+            None => {
+                halves.push(half_from(
+                    events,
+                    host,
+                    Some(g),
+                    members,
+                    Relation::Activity,
+                ));
+                if let Some(h) = halves.last() {
+                    index.add(halves.len() - 1, &h.conn);
+                }
+            }
         }
     }
 
     // 3. Records without a usable ActivityID.
+    let mut pending_261: Vec<usize> = Vec::new();
     for i in loose {
         let Some(e) = events.get(i) else { continue };
         let endpoint = client_endpoint(e).map(|(ep, _)| ep);
         let joined = endpoint
-            .and_then(|ep| nearest_by(events, &halves, e.time, |h| h.conn.client_ip == Some(ep.ip)))
+            .and_then(|ep| nearest_among(events, &halves, index.by_ip.get(&ep.ip), e.time))
             .map(|h| (h, Relation::Address))
             .or_else(|| {
                 // A console record (`Address` "LOCAL" in any language) is no RDP connection's.
                 let local = e.fields.text("Address").is_some() && endpoint.is_none();
                 let s = session_of(e).filter(|_| !local)?;
-                nearest_by(events, &halves, e.time, |h| h.conn.sessions.contains(&s))
+                nearest_among(events, &halves, index.by_session.get(&s), e.time)
                     .map(|h| (h, Relation::Nearest))
             });
         if let Some((h, relation)) = joined {
             if let Some(half) = halves.get_mut(h) {
                 half.own(events, i, relation);
                 absorb(&mut half.conn, e);
+                index.add(h, &half.conn);
             }
             continue;
         }
-        let opens = is_kind(e, "rcm", 261) || is_kind(e, "rcm", 1149) || is_kind(e, "rcm", 1158);
         if is_kind(e, "rcm", 1149) {
             // An older RCM logs 261 and 1149 without Correlation: a 1149 completes the
             // address-less connection its 261 opened just before.
-            let pending = halves.iter().rposition(|h| {
-                h.conn.activity_id.is_none()
-                    && h.conn.client_ip.is_none()
-                    && !h.conn.authenticated
-                    && (0.0..=30.0).contains(&e.time.seconds_since(h.conn.start))
+            pending_261.retain(|&p| {
+                halves.get(p).is_some_and(|h| {
+                    h.conn.client_ip.is_none()
+                        && !h.conn.authenticated
+                        && e.time.seconds_since(h.conn.start) <= PENDING_261_SECONDS
+                })
             });
-            if let Some(half) = pending.and_then(|p| halves.get_mut(p)) {
+            if let Some(&p) = pending_261.last()
+                && let Some(half) = halves.get_mut(p)
+            {
                 half.own(events, i, Relation::Address);
                 absorb(&mut half.conn, e);
+                index.add(p, &half.conn);
+                pending_261.pop();
                 continue;
             }
         }
+        let opens = is_kind(e, "rcm", 261) || is_kind(e, "rcm", 1149) || is_kind(e, "rcm", 1158);
         if opens {
             halves.push(half_from(events, host, None, vec![i], Relation::Address));
+            let new = halves.len() - 1;
+            if let Some(h) = halves.get(new) {
+                index.add(new, &h.conn);
+                if h.conn.client_ip.is_none() {
+                    pending_261.push(new);
+                }
+            }
         }
         // Anything else stays unowned.
     }
@@ -424,22 +451,46 @@ pub fn by_closeness(a: &(usize, (f64, f64)), b: &(usize, (f64, f64))) -> std::cm
         .then(a.0.cmp(&b.0))
 }
 
-/// The half (index) with `accept` whose window is nearest to `t`, within
-/// [`LOOSE_JOIN_SECONDS`].
-fn nearest_by(
+/// The half among `candidates` whose window is nearest to `t`, within [`LOOSE_JOIN_SECONDS`].
+fn nearest_among(
     events: &[Event],
     halves: &[HostHalf],
+    candidates: Option<&Vec<usize>>,
     t: Timestamp,
-    accept: impl Fn(&HostHalf) -> bool,
 ) -> Option<usize> {
-    halves
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| accept(h))
-        .map(|(i, h)| (i, closeness(events, &h.conn, t)))
+    candidates
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| Some((i, closeness(events, &halves.get(i)?.conn, t))))
         .filter(|(_, d)| d.0 <= LOOSE_JOIN_SECONDS)
         .min_by(by_closeness)
         .map(|(i, _)| i)
+}
+
+/// Host connections by client address and by session id, while they are being built.
+#[derive(Default)]
+struct HalfIndex {
+    by_ip: HashMap<IpAddr, Vec<usize>>,
+    by_session: HashMap<u32, Vec<usize>>,
+}
+
+impl HalfIndex {
+    /// Indexes (again) a connection under its address and sessions (a repeat in a list is
+    /// harmless: lookups take the nearest).
+    fn add(&mut self, index: usize, c: &HostConnection) {
+        if let Some(ip) = c.client_ip {
+            let list = self.by_ip.entry(ip).or_default();
+            if list.last() != Some(&index) {
+                list.push(index);
+            }
+        }
+        for s in &c.sessions {
+            let list = self.by_session.entry(*s).or_default();
+            if list.last() != Some(&index) {
+                list.push(index);
+            }
+        }
+    }
 }
 
 fn half_from(

@@ -219,11 +219,14 @@ impl Identity {
             by_ip: HashMap::new(),
         };
         // A host whose name is an IP literal has that address.
-        for id in 0..identity.hosts.len() {
-            let key = host_key(&identity.hosts[id].name);
-            if let Some(ip) = net::parse_ip(&key) {
-                identity.add_address(id, ip, "computer name");
-            }
+        let literal: Vec<(HostId, IpAddr)> = identity
+            .hosts
+            .iter()
+            .enumerate()
+            .filter_map(|(id, h)| net::parse_ip(&host_key(&h.name)).map(|ip| (id, ip)))
+            .collect();
+        for (id, ip) in literal {
+            identity.add_address(id, ip, "computer name");
         }
         identity
     }
