@@ -4,8 +4,8 @@
 //! 1. **Succeeded** — the client logged 1027 (logon done), or the host started or reconnected a
 //!    session for it (LSM 21/22/25, RdpCoreTS 66).
 //! 2. **Failed** — the client's 1026 names an error ([`disconnect_class`]: reasons 0–2 are normal
-//!    ends; 3, "disconnected by the server", is normal only after a logon, so here it is a
-//!    failure), or the connection owns host-side failure evidence ([`FAILURE_EVIDENCE`]: 139,
+//!    ends; 3, "disconnected by the server", is normal after a logon, so here it is a failure —
+//!    unless the attempt lasted [`SESSION_LIKE_SECONDS`], then unknown), or the connection owns host-side failure evidence ([`FAILURE_EVIDENCE`]: 139,
 //!    140, 97, TermDD 50/56, a 4625, a failing key operation, a TLS error, a packet filter
 //!    block). For a connection the host saw without any client log, failure evidence counts only
 //!    when a user is visible: credentials were tried (140, 4625, 1149, a user name), or the
@@ -38,6 +38,10 @@ pub static NON_ERROR_REASONS: &[(u32, DisconnectClass)] = &[
     (2, DisconnectClass::Normal),
     (3, DisconnectClass::ByServer),
 ];
+
+/// A connection the server ended (reason 3) after this many seconds without a logon logged was
+/// most likely a session, not a failure.
+pub const SESSION_LIKE_SECONDS: f64 = 300.0;
 
 /// The class of a 1026 reason.
 pub fn disconnect_class(reason: u32) -> DisconnectClass {
@@ -116,12 +120,19 @@ pub fn outcome(events: &[Event], facts: &OutcomeFacts<'_>) -> Outcome {
     if logged_on || session {
         return Outcome::Succeeded;
     }
-    let client_error = facts
-        .attempt
-        .and_then(|a| a.disconnect_reason)
-        .is_some_and(|r| disconnect_class(r) != DisconnectClass::Normal);
-    if client_error {
-        return Outcome::Failed;
+    if let Some(a) = facts.attempt
+        && let Some(reason) = a.disconnect_reason
+    {
+        match disconnect_class(reason) {
+            DisconnectClass::Error => return Outcome::Failed,
+            // Ended by the server after minutes: a session the client build did not report
+            // (older clients log no 1027), not a failed connection.
+            DisconnectClass::ByServer if a.end.seconds_since(a.start) >= SESSION_LIKE_SECONDS => {
+                return Outcome::Unknown;
+            }
+            DisconnectClass::ByServer => return Outcome::Failed,
+            DisconnectClass::Normal => {}
+        }
     }
     let owned = || facts.owned.iter().filter_map(|&i| events.get(i));
     let evidence = owned().any(is_failure_evidence)
@@ -195,6 +206,16 @@ mod tests {
         };
         assert_eq!(run(2308, false), Outcome::Failed);
         assert_eq!(run(3, false), Outcome::Failed);
+        let (events, mut a) = attempt(3, false);
+        a.end = a.start.add_seconds(1_800.0);
+        let owned = a.events.clone();
+        let facts = OutcomeFacts {
+            attempt: Some(&a),
+            host: None,
+            owned: &owned,
+            known_client: false,
+        };
+        assert_eq!(outcome(&events, &facts), Outcome::Unknown);
         assert_eq!(run(3, true), Outcome::Succeeded);
         assert_eq!(run(1, true), Outcome::Succeeded);
         assert_eq!(run(1, false), Outcome::Unknown);
