@@ -589,6 +589,9 @@ fn check(
         Cond::Matches(which, pattern) => {
             read_text(e, which).is_some_and(|t| regex(pattern).is_some_and(|re| re.is_match(&t)))
         }
+        Cond::AbsentOrMatches(which, pattern) => {
+            read_text(e, which).is_none_or(|t| regex(pattern).is_some_and(|re| re.is_match(&t)))
+        }
         Cond::NotMatches(which, pattern) => {
             !read_text(e, which).is_some_and(|t| regex(pattern).is_none_or(|re| re.is_match(&t)))
         }
@@ -1027,7 +1030,7 @@ fn observe(
                 .any(|&i| {
                     a.event(i).is_some_and(|e| {
                         tl.owner.get(i).copied().flatten().is_none()
-                            && RULES.iter().any(|r| {
+                            && a.rules_for(e.kind.key()).iter().any(|r| {
                                 r.onset && event_matches(a, r, i, e, Subject { conn: None })
                             })
                     })

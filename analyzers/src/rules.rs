@@ -171,6 +171,8 @@ pub enum Cond {
     Matches(Text, &'static str),
     /// The text is absent or does not match this regex.
     NotMatches(Text, &'static str),
+    /// The text is absent or matches this regex (a field some builds omit).
+    AbsentOrMatches(Text, &'static str),
     /// The SCM service key (from `Binary`, `param4`, or a known display name) is one of these.
     Service(&'static [&'static str]),
     /// The SCM 7036 state (from the `Binary` digit, or the localised `param2` text) is this
@@ -407,6 +409,11 @@ pub static RULES: &[Rule] = &[
         Side::Client, Scope::Owned,
         &[decoded(Decode::DisconnectReason("Value"), &[GatewayCertMismatch, LogonDenied, CredsspNla, Network, ServiceUnavailable], STRONG)],
         LOGON, false),
+    rule("client-udp-failed", "the client's UDP transport failed or dropped (1104/1105)",
+        ev("rdpclient", &[1104, 1105], &[]),
+        Side::Client, Scope::Owned,
+        &[pro(&[Network], HINT)],
+        LOGON, false),
     rule("client-state-error", "the client's state machine failed with a code",
         ev("rdpclient", &[226], &[Cond::NonZero("ErrorCode")]),
         Side::Client, Scope::Owned,
@@ -453,6 +460,16 @@ pub static RULES: &[Rule] = &[
         ev("rcm", &[261, 1158], &[]),
         Side::Server, Scope::Owned,
         &[con(&[ServiceUnavailable], STRONG), con(&[FirewallBlock], MODERATE)],
+        LOGON, false),
+    rule("host-socket-error", "the host's socket to the client failed (RdpCoreTS 142/143)",
+        ev("rdpcorets", &[142, 143], &[Cond::NonZero("error")]),
+        Side::Server, Scope::Owned,
+        &[pro(&[Network], WEAK)],
+        LOGON, false),
+    rule("host-peer-closed", "the connection was closed under the host (RdpCoreTS 226 ERROR_NETNAME_DELETED)",
+        ev("rdpcorets", &[226], &[Cond::Num(&["ErrorCode"], &[0x8007_0040])]),
+        Side::Server, Scope::Owned,
+        &[pro(&[Network], HINT)],
         LOGON, false),
     rule("host-logon-api-failed", "LogonUserExEx failed on the host with a status",
         ev("rdpcorets", &[147], &[]),
@@ -651,19 +668,19 @@ pub static RULES: &[Rule] = &[
         &[pro(&[PrivateKeyAccess], STRONG)],
         HANDSHAKE, false),
     rule("capi2-private-key-failed", "acquiring a certificate's private key failed (CAPI2 70)",
-        ev("capi2", &[70], &[Cond::NonZero("Result@value"), Cond::Matches(Text::Field("EventAuxInfo@ProcessName"), RDP_PROCESS)]),
+        ev("capi2", &[70], &[Cond::NonZero("Result@value"), Cond::AbsentOrMatches(Text::Field("EventAuxInfo@ProcessName"), RDP_PROCESS)]),
         Side::Server, Scope::Any(0.8),
         &[decoded(Decode::Hresult("Result@value"), &[PrivateKeyAccess], MODERATE)],
         HANDSHAKE, false),
 
     // ---- certificate chains (CAPI2) -----------------------------------------------------------------
     rule("capi2-chain-expired", "a certificate in the chain is outside its validity period (CAPI2 11)",
-        ev("capi2", &[11], &[Cond::Bits("CertificateChain.TrustStatus.ErrorStatus@value", 0x1), Cond::Matches(Text::Field("EventAuxInfo@ProcessName"), RDP_PROCESS)]),
+        ev("capi2", &[11], &[Cond::Bits("CertificateChain.TrustStatus.ErrorStatus@value", 0x1), Cond::AbsentOrMatches(Text::Field("EventAuxInfo@ProcessName"), RDP_PROCESS)]),
         Side::Either, Scope::Any(0.8),
         &[pro(&[CertExpired], STRONG)],
         Window { before: 120.0, after: 60.0, half_life: 60.0 }, false),
     rule("capi2-policy-failed", "the certificate chain policy check failed (CAPI2 30)",
-        ev("capi2", &[30], &[Cond::NonZero("Result@value"), Cond::Matches(Text::Field("EventAuxInfo@ProcessName"), RDP_PROCESS)]),
+        ev("capi2", &[30], &[Cond::NonZero("Result@value"), Cond::AbsentOrMatches(Text::Field("EventAuxInfo@ProcessName"), RDP_PROCESS)]),
         Side::Either, Scope::Any(0.8),
         &[decoded(Decode::Hresult("Result@value"), &[GatewayCertMismatch, CertExpired], STRONG)],
         Window { before: 120.0, after: 60.0, half_life: 60.0 }, false),
@@ -671,6 +688,11 @@ pub static RULES: &[Rule] = &[
         ev("capi2", &[41], &[Cond::NonZero("Result@value")]),
         Side::Client, Scope::Any(0.8),
         &[decoded(Decode::Hresult("Result@value"), &[GatewayCertMismatch, Network], WEAK)],
+        Window { before: 120.0, after: 60.0, half_life: 60.0 }, false),
+    rule("capi2-url-retrieval-failed", "fetching a CRL or certificate from the network failed (CAPI2 53)",
+        ev("capi2", &[53], &[Cond::NonZero("Result@value")]),
+        Side::Client, Scope::Any(0.8),
+        &[pro(&[Network], WEAK)],
         Window { before: 120.0, after: 60.0, half_life: 60.0 }, false),
     rule("capi2-cert-not-after", "a certificate looked at had already expired (CAPI2 90 NotAfter)",
         ev("capi2", &[90], &[Cond::CertNotAfterPassed]),
@@ -895,7 +917,7 @@ pub static RULES: &[Rule] = &[
     rule("service-installed", "a service or driver was installed (7045)",
         ev("service_control", &[7045], &[Cond::NotMatches(Text::All, VENDOR_TEXT)]),
         Side::Either, Scope::Context,
-        &[],
+        &[pro(&[SecuritySoftware], HINT)],
         A_WEEK, true),
     rule("security-service-state", "a security product's service changed state",
         ev("service_control", &[7036, 7040], &[Cond::Matches(Text::All, VENDOR_TEXT)]),
@@ -1030,7 +1052,9 @@ pub fn patterns() -> impl Iterator<Item = &'static str> {
                 Trigger::Fact(_) => &[],
             };
             conds.iter().filter_map(|c| match c {
-                Cond::Matches(_, p) | Cond::NotMatches(_, p) => Some(*p),
+                Cond::Matches(_, p) | Cond::NotMatches(_, p) | Cond::AbsentOrMatches(_, p) => {
+                    Some(*p)
+                }
                 _ => None,
             })
         }))
