@@ -1122,3 +1122,158 @@ mod tests {
         assert!((decay(20.0, 10.0) - 0.25).abs() < 1e-12);
     }
 }
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::testutil::*;
+    use rdpsleuth_parser::coverage::Coverage;
+    use rdpsleuth_timelines::build;
+
+    fn failed_findings(events: Vec<Event>) -> Vec<(String, Direction, Cause)> {
+        let t = build(events, &[]);
+        let cov = Coverage::default();
+        let a = Analysis::new(&t, &cov);
+        let k = t
+            .connections
+            .iter()
+            .position(|c| c.outcome == Outcome::Failed)
+            .expect("a failed connection");
+        findings(&a, k, &[])
+            .into_iter()
+            .map(|f| (f.rule.id.to_string(), f.direction, f.cause))
+            .collect()
+    }
+
+    fn key_op(ms: i64, op: &str, code: &str, name: &str) -> Event {
+        security(
+            "SRV01.corp.local",
+            5061,
+            ms,
+            &[
+                ("SubjectUserSid", "S-1-5-18"),
+                ("KeyName", name),
+                ("KeyType", "%%2499"),
+                ("Operation", op),
+                ("ReturnCode", code),
+            ],
+        )
+    }
+
+    #[test]
+    fn a_bad_keyset_inside_a_normal_key_creation_is_not_key_evidence() {
+        let name = "RdCertificateFactory-Key1c9917e8-2343-4c44-95ef-f5405796479b";
+        let mut events = attempt(0x2000, 0, 2308, false);
+        events.extend(hosted(7, 80, 51_000, false));
+        events.push(key_op(200, "%%2480", "0x80090016", name));
+        events.push(key_op(230, "%%2481", "0x0", name));
+        let f = failed_findings(events.clone());
+        assert!(
+            !f.iter().any(|x| x.0 == "rdp-key-operation-failed"),
+            "{f:?}"
+        );
+        // Without the successful Create Key it is.
+        events.pop();
+        let f = failed_findings(events);
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "rdp-key-operation-failed" && x.2 == Cause::PrivateKeyAccess)
+        );
+    }
+
+    #[test]
+    fn facts_of_the_two_timelines() {
+        // Accepted, then reset before the RDP stack started.
+        let mut events = attempt(0x2000, 0, 2308, false);
+        events.push(corets(
+            "SRV01.corp.local",
+            Some(host_guid(7)),
+            131,
+            80,
+            &[("ConnType", "TCP"), ("ClientIP", "10.0.0.5:51000")],
+        ));
+        events.push(corets(
+            "SRV01.corp.local",
+            Some(host_guid(7)),
+            143,
+            100,
+            &[("error", "64")],
+        ));
+        let f = failed_findings(events);
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "fact-accepted-then-dropped" && x.2 == Cause::SecuritySoftware)
+        );
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "host-accepted" && x.1 == Direction::Against)
+        );
+
+        // A success from the same client three minutes later, nothing changed: host-state
+        // causes are weakened.
+        let mut events = attempt(0x1000, -600_000, 1, true);
+        events.extend(hosted(1, -599_920, 50_000, true));
+        events.extend(attempt(0x2000, 0, 2308, false));
+        events.extend(hosted(2, 80, 50_001, false));
+        events.extend(attempt(0x3000, 180_000, 1, true));
+        events.extend(hosted(3, 180_080, 50_002, true));
+        let f = failed_findings(events);
+        assert!(f.iter().any(|x| x.0 == "fact-later-success"
+            && x.1 == Direction::Against
+            && x.2 == Cause::CertExpired));
+    }
+
+    #[test]
+    fn termservice_state_is_read_from_binary_or_localised_text() {
+        let svc = |ms: i64, pairs: &[(&str, &str)]| {
+            system(
+                "SRV01.corp.local",
+                "Service Control Manager",
+                7036,
+                ms,
+                pairs,
+            )
+        };
+        let stopped = svc(
+            0,
+            &[("param1", "Remotedesktopdienste"), ("param2", "beendet")],
+        );
+        assert_eq!(service_key(&stopped).as_deref(), Some("TermService"));
+        assert_eq!(service_state(&stopped), Some(1));
+        let binary = svc(
+            0,
+            &[
+                ("param1", "x"),
+                ("param2", "y"),
+                (
+                    "Binary",
+                    "5400650072006D0053006500720076006900630065002F0034000000",
+                ),
+            ],
+        );
+        assert_eq!(service_key(&binary).as_deref(), Some("TermService"));
+        assert_eq!(service_state(&binary), Some(4));
+        // Stopped ten minutes before an attempt that never reached the host.
+        let mut events = attempt(0x1000, -3_600_000, 1, true);
+        events.extend(hosted(1, -3_599_920, 50_000, true));
+        events.push(svc(
+            -600_000,
+            &[("param1", "Remote Desktop Services"), ("param2", "stopped")],
+        ));
+        let mut blocked = attempt(0x2000, 0, 516, false);
+        blocked.retain(|e| e.event_id != 1025);
+        events.extend(blocked);
+        let f = failed_findings(events.clone());
+        assert!(f.iter().any(|x| x.0 == "fact-termservice-stopped"), "{f:?}");
+        // Started again before the attempt: no longer stopped.
+        events.push(svc(
+            -300_000,
+            &[("param1", "Remote Desktop Services"), ("param2", "running")],
+        ));
+        let f = failed_findings(events);
+        assert!(
+            !f.iter().any(|x| x.0 == "fact-termservice-stopped"),
+            "{f:?}"
+        );
+    }
+}

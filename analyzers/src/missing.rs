@@ -354,3 +354,50 @@ fn missing_line(
     }
     Some(line)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::diagnose;
+    use crate::testutil::*;
+    use rdpsleuth_parser::coverage::Coverage;
+    use rdpsleuth_timelines::{Outcome, build};
+
+    #[test]
+    fn unknown_names_the_logs_and_the_time_that_would_decide_it() {
+        // Only the client's log: the server is known by name only.
+        let events = attempt(0x2000, 0, 2308, false);
+        let t = build(events, &[]);
+        let d = diagnose(&t, &Coverage::default());
+        let k = t
+            .connections
+            .iter()
+            .position(|c| c.outcome == Outcome::Failed)
+            .unwrap();
+        let x = d.of(k).unwrap();
+        assert_eq!(x.cause, Cause::Unknown);
+        let text = x.missing_sources.join("\n");
+        assert!(
+            text.contains("of the server srv01 covering 2024-05-01 09:55–10:05 UTC"),
+            "{text}"
+        );
+        assert!(text.contains("RdpCoreTS/Operational"), "{text}");
+        assert!(text.contains("System"), "{text}");
+
+        // The server's RdpCoreTS log ends a week earlier: named with what it covers.
+        let mut events = hosted(1, -7 * 86_400_000, 50_000, true);
+        events.extend(attempt(0x2000, 0, 2308, false));
+        let t = build(events, &[]);
+        let d = diagnose(&t, &Coverage::default());
+        let k = t
+            .connections
+            .iter()
+            .position(|c| c.outcome == Outcome::Failed)
+            .unwrap();
+        let text = d.of(k).unwrap().missing_sources.join("\n");
+        assert!(
+            text.contains("RdpCoreTS/Operational log of SRV01.corp.local covering 2024-05-01 09:55–10:05 UTC (the log read covers 2024-04-24"),
+            "{text}"
+        );
+    }
+}

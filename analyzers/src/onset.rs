@@ -245,3 +245,74 @@ pub fn onsets(a: &Analysis<'_>) -> Onsets {
 pub fn onset_rules() -> impl Iterator<Item = &'static Rule> {
     RULES.iter().filter(|r| r.onset)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::*;
+    use rdpsleuth_parser::catalog::channel;
+    use rdpsleuth_parser::coverage::Coverage;
+    use rdpsleuth_timelines::build;
+
+    fn rule_deleted(ms: i64, name: &str) -> rdpsleuth_parser::Event {
+        ev(
+            "SRV01.corp.local",
+            channel::FIREWALL,
+            "Microsoft-Windows-Windows Firewall With Advanced Security",
+            2006,
+            ms,
+            fields(&[("RuleName", name)]),
+        )
+    }
+
+    #[test]
+    fn failures_begin_after_the_last_success_and_changes_are_found() {
+        let mut events = attempt(0x1000, 0, 1, true);
+        events.extend(hosted(1, 80, 50_000, true));
+        // Before the last success: not a change of this run.
+        events.push(rule_deleted(-3_600_000, "Remote Desktop - Shadow (TCP-In)"));
+        // Between the success and the failures.
+        events.push(rule_deleted(
+            1_800_000,
+            "Remote Desktop - User Mode (TCP-In)",
+        ));
+        events.push(system(
+            "SRV01.corp.local",
+            "Microsoft-Windows-Kernel-General",
+            1,
+            1_900_000,
+            &[
+                ("NewTime", "2024-05-01T10:31:40Z"),
+                ("OldTime", "2024-05-01T10:31:39.99Z"),
+            ],
+        ));
+        for n in 0..3u128 {
+            let ms = 3_600_000 + n as i64 * 60_000;
+            events.extend(attempt(0x2000 + n, ms, 2308, false));
+            events.extend(hosted(10 + n, ms + 80, 51_000 + n as u16, false));
+        }
+        let t = build(events, &[]);
+        let cov = Coverage::default();
+        let a = Analysis::new(&t, &cov);
+        let o = onsets(&a);
+        assert_eq!(o.runs.len(), 1);
+        let run = &o.runs[0];
+        assert_eq!(run.failures.len(), 3);
+        assert!(run.server_side);
+        assert!(run.last_success.is_some());
+        assert!(run.first_failure > run.last_success.unwrap());
+        // The firewall rule deleted in between is the only change (the clock moved 10 ms).
+        assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
+        assert_eq!(run.changes[0].causes, vec![Cause::FirewallBlock]);
+        for &k in &run.failures {
+            assert_eq!(o.of(k).map(|r| r.failures.len()), Some(3));
+        }
+        // The success belongs to no run.
+        let ok = t
+            .connections
+            .iter()
+            .position(|c| c.outcome == Outcome::Succeeded)
+            .unwrap();
+        assert!(o.of(ok).is_none());
+    }
+}

@@ -111,3 +111,103 @@ pub fn system_data(
     }
     ev(host, channel::SYSTEM, provider, id, ms, Fields(f))
 }
+
+/// A host ActivityID.
+pub fn host_guid(n: u128) -> Guid {
+    Guid(0xf420_0000_0000_0000_0000_0000_0000_0000 | (n << 16))
+}
+
+/// A client attempt from WS1 to srv01 at `ms`: 1024, 1102, 1025, then 1027 (logged on) or 1026.
+pub fn attempt(act: u128, ms: i64, reason: u32, logged_on: bool) -> Vec<Event> {
+    let a = Some(Guid(act));
+    let reason = reason.to_string();
+    let mut out = vec![
+        client(
+            "WS1.corp.local",
+            a,
+            1024,
+            ms,
+            &[("Name", "Server Name"), ("Value", "srv01")],
+        ),
+        client(
+            "WS1.corp.local",
+            a,
+            1102,
+            ms + 20,
+            &[("Name", "ServerAddress"), ("Value", "10.0.0.10")],
+        ),
+        client("WS1.corp.local", a, 1025, ms + 50, &[]),
+    ];
+    if logged_on {
+        out.push(client(
+            "WS1.corp.local",
+            a,
+            1027,
+            ms + 3_000,
+            &[("DomainName", "CORP"), ("SessionId", "2")],
+        ));
+    }
+    out.push(client(
+        "WS1.corp.local",
+        a,
+        1026,
+        ms + if logged_on { 60_000 } else { 1_500 },
+        &[("Name", "Disconnect Reason"), ("Value", &reason)],
+    ));
+    out
+}
+
+/// The host side on SRV01 at `ms`: 131, 65, then a session (1149, LSM 21, 66) or a teardown.
+pub fn hosted(n: u128, ms: i64, port: u16, session: bool) -> Vec<Event> {
+    let a = Some(host_guid(n));
+    let ip_port = format!("10.0.0.5:{port}");
+    let mut out = vec![
+        corets(
+            "SRV01.corp.local",
+            a,
+            131,
+            ms,
+            &[("ConnType", "TCP"), ("ClientIP", &ip_port)],
+        ),
+        corets(
+            "SRV01.corp.local",
+            a,
+            65,
+            ms + 10,
+            &[("ConnectionName", "RDP-Tcp#1")],
+        ),
+    ];
+    if session {
+        let mut auth = ev(
+            "SRV01.corp.local",
+            channel::RCM,
+            "Microsoft-Windows-TerminalServices-RemoteConnectionManager",
+            1149,
+            ms + 2_000,
+            fields(&[
+                ("Param1", "alice"),
+                ("Param2", "CORP"),
+                ("Param3", "10.0.0.5"),
+            ]),
+        );
+        auth.activity_id = a;
+        out.push(auth);
+        let mut logon = ev(
+            "SRV01.corp.local",
+            channel::LSM,
+            "Microsoft-Windows-TerminalServices-LocalSessionManager",
+            21,
+            ms + 2_500,
+            fields(&[
+                ("User", "CORP\\alice"),
+                ("SessionID", "2"),
+                ("Address", "10.0.0.5"),
+            ]),
+        );
+        logon.activity_id = a;
+        out.push(logon);
+    } else {
+        out.push(corets("SRV01.corp.local", a, 102, ms + 400, &[]));
+    }
+    out
+}
