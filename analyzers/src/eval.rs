@@ -73,6 +73,10 @@ pub struct ExpectedConnection {
     /// The cause id, for failed connections.
     #[serde(default)]
     pub cause: Option<String>,
+    /// `attempt`, `background` or `scanner` (Internet scanners are not users' failures: they
+    /// are counted apart, not in the accuracy).
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -111,11 +115,17 @@ impl Case {
 /// The result of an evaluation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Evaluation {
-    /// Every labelled connection, by bundle then label order.
+    /// Every labelled connection of a user (not a scanner), by bundle then label order.
     pub cases: Vec<Case>,
+    /// Internet scanners' connections, kept apart: none of them should be diagnosed as a
+    /// failure.
+    pub scanners: Vec<Case>,
     /// Bundles evaluated.
     pub bundles: Vec<String>,
 }
+
+/// The label `kind` of Internet scanners' connections.
+pub const SCANNER_KIND: &str = "scanner";
 
 fn parse_guid(text: Option<&str>) -> Option<Guid> {
     text.and_then(|t| t.parse().ok())
@@ -177,7 +187,9 @@ pub fn compare(bundle: &str, analysed: &Analysed, expected: &[ExpectedConnection
                             d.cause.id().to_string(),
                             Some(d.confidence),
                         ),
-                        None if c.outcome == Outcome::Failed => {
+                        // Failed without a diagnosis cannot happen; an unknown outcome is the
+                        // analysis saying it cannot tell.
+                        None if c.outcome != Outcome::Succeeded => {
                             (Some(c.id.clone()), Cause::Unknown.id().to_string(), None)
                         }
                         None => (Some(c.id.clone()), NO_FAILURE.to_string(), None),
@@ -240,7 +252,13 @@ pub fn eval_with(bundles_dir: &Path, options: &IngestOptions) -> Result<Evaluati
         let expected = read_expected(&dir.join(EXPECTED_FILE))?;
         let inputs = bundle_inputs(&dir)?;
         let analysed = analyse_paths(&inputs, options, &());
-        out.cases.extend(compare(&name, &analysed, &expected));
+        for case in compare(&name, &analysed, &expected) {
+            if case.expected.kind.as_deref() == Some(SCANNER_KIND) {
+                out.scanners.push(case);
+            } else {
+                out.cases.push(case);
+            }
+        }
         out.bundles.push(name);
     }
     Ok(out)
@@ -315,6 +333,18 @@ impl Evaluation {
         m
     }
 
+    /// Scanner connections the analysis diagnosed as failures (should be none).
+    pub fn scanners_diagnosed(&self) -> usize {
+        self.scanners
+            .iter()
+            .filter(|c| {
+                c.predicted_label != NO_FAILURE
+                    && c.predicted_label != NOT_FOUND
+                    && c.predicted_label != Cause::Unknown.id()
+            })
+            .count()
+    }
+
     /// The cases predicted wrong.
     pub fn mistakes(&self) -> impl Iterator<Item = &Case> {
         self.cases.iter().filter(|c| !c.correct())
@@ -381,6 +411,15 @@ impl fmt::Display for Evaluation {
             }
             writeln!(f)?;
         }
+        if !self.scanners.is_empty() {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "Internet scanner connections (not counted above): {}, diagnosed as failures: {}",
+                self.scanners.len(),
+                self.scanners_diagnosed()
+            )?;
+        }
         let mistakes: Vec<&Case> = self.mistakes().collect();
         if !mistakes.is_empty() {
             writeln!(f)?;
@@ -432,6 +471,7 @@ mod tests {
                 case("cert_expired", "cert_expired"),
                 case(NO_FAILURE, NO_FAILURE),
             ],
+            scanners: Vec::new(),
             bundles: vec!["b".into()],
         };
         assert_eq!(e.correct(), 3);

@@ -610,6 +610,17 @@ fn check(
                 || path.contains("\\machinekeys\\")
                 || path.contains("f686aace6942fb7f7ceb231212eef4a4")
         }
+        Cond::FromClient => {
+            let Some(conn) = subject.conn else {
+                return false;
+            };
+            let (Some(client), Some(flow)) =
+                (conn.client_address, rdpsleuth_timelines::net::flow(e))
+            else {
+                return false;
+            };
+            flow.remote == Some(client)
+        }
         Cond::TimeJump(min) => {
             let t = |name: &str| text(f, name).and_then(Timestamp::parse);
             matches!((t("NewTime"), t("OldTime")), (Some(n), Some(o)) if n.seconds_since(o).abs() >= min)
