@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use percent_encoding::percent_decode_str;
 use regex::Regex;
@@ -283,25 +283,47 @@ enum ArchiveKey {
     Nested(PathBuf, usize),
 }
 
-/// Where an opened archive's bytes are. Clones share the file and read at their own position,
-/// so members can be read from many threads at once.
-#[derive(Clone, Debug)]
+/// Where an opened archive's bytes are: a file on disk, or an inner archive in memory.
+///
+/// A file reader opens its own handle on first use and closes it when dropped; clones start
+/// without one. So the archives kept after discovery hold no open file, however many there
+/// are, and members are read from many threads at once, each through its own handle.
+#[derive(Debug)]
 enum ArchiveReader {
     File {
-        file: Arc<Mutex<File>>,
+        path: Arc<Path>,
         len: u64,
         pos: u64,
+        /// The open handle and the position it is at.
+        handle: Option<(File, u64)>,
     },
     Memory(Cursor<Arc<[u8]>>),
 }
 
+impl Clone for ArchiveReader {
+    fn clone(&self) -> Self {
+        match self {
+            ArchiveReader::File { path, len, pos, .. } => ArchiveReader::File {
+                path: path.clone(),
+                len: *len,
+                pos: *pos,
+                handle: None,
+            },
+            ArchiveReader::Memory(cursor) => ArchiveReader::Memory(cursor.clone()),
+        }
+    }
+}
+
 impl ArchiveReader {
-    fn file(file: File) -> io::Result<Self> {
+    /// A reader of the archive at `path`, using the already open `file`.
+    fn file(path: &Path, mut file: File) -> io::Result<Self> {
         let len = file.metadata()?.len();
+        file.rewind()?;
         Ok(ArchiveReader::File {
-            file: Arc::new(Mutex::new(file)),
+            path: Arc::from(path),
             len,
             pos: 0,
+            handle: Some((file, 0)),
         })
     }
 }
@@ -309,13 +331,20 @@ impl ArchiveReader {
 impl Read for ArchiveReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            ArchiveReader::File { file, pos, .. } => {
-                let mut file = file
-                    .lock()
-                    .map_err(|_| io::Error::other("archive reader lock poisoned"))?;
-                file.seek(SeekFrom::Start(*pos))?;
+            ArchiveReader::File {
+                path, pos, handle, ..
+            } => {
+                let (file, at) = match handle {
+                    Some(h) => h,
+                    None => handle.insert((File::open(&**path)?, 0)),
+                };
+                if *at != *pos {
+                    file.seek(SeekFrom::Start(*pos))?;
+                    *at = *pos;
+                }
                 let n = file.read(buf)?;
                 *pos += n as u64;
+                *at = *pos;
                 Ok(n)
             }
             ArchiveReader::Memory(cursor) => cursor.read(buf),
@@ -572,7 +601,7 @@ impl Walker {
         outside_hint: Option<String>,
         file: File,
     ) {
-        let reader = match ArchiveReader::file(file) {
+        let reader = match ArchiveReader::file(path, file) {
             Ok(r) => r,
             Err(e) => {
                 self.problem(display, InputError::new(format!("cannot read: {e}")));
@@ -700,7 +729,8 @@ impl Walker {
                 size,
             });
         }
-        self.archives.insert(context.key, zip);
+        // Kept without an open file (see `ArchiveReader`).
+        self.archives.insert(context.key, zip.clone());
     }
 
     /// Why a member of this size cannot be read, given what the archive already gave.
@@ -903,7 +933,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, b"0123456789").unwrap();
-        let mut a = ArchiveReader::file(File::open(&path).unwrap()).unwrap();
+        let mut a = ArchiveReader::file(&path, File::open(&path).unwrap()).unwrap();
         let mut b = a.clone();
         a.seek(SeekFrom::Start(5)).unwrap();
         let mut buf = [0u8; 3];
@@ -912,6 +942,37 @@ mod tests {
         b.read_exact(&mut buf).unwrap();
         assert_eq!(&buf, b"012");
         assert_eq!(b.seek(SeekFrom::End(-1)).unwrap(), 9);
+        b.read_exact(&mut buf[..1]).unwrap();
+        assert_eq!(buf[0], b'9');
         assert!(b.seek(SeekFrom::Current(-20)).is_err());
+        a.read_exact(&mut buf[..2]).unwrap();
+        assert_eq!(&buf[..2], b"89");
+    }
+
+    #[test]
+    fn kept_archives_hold_no_open_file() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            let mut writer =
+                zip::ZipWriter::new(File::create(dir.path().join(format!("{i}.zip"))).unwrap());
+            writer
+                .start_file("H/System.evtx", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(b"ElfFile\0 header").unwrap();
+            writer.finish().unwrap();
+        }
+        let d = discover(&[dir.path()], ArchiveLimits::default());
+        assert_eq!(d.sources.len(), 3);
+        assert_eq!(d.archives.len(), 3);
+        for zip in d.archives.values() {
+            let reader = zip.clone().into_inner();
+            assert!(matches!(reader, ArchiveReader::File { handle: None, .. }));
+        }
+        for source in &d.sources {
+            assert!(
+                matches!(d.open(source), Ok(SourceData::Bytes(b)) if b.starts_with(b"ElfFile"))
+            );
+        }
     }
 }

@@ -19,8 +19,9 @@
 //! asks the catalog; only candidates are rendered (to XML, parsed by
 //! [`crate::xml::parse_event`], the one normaliser shared with XML exports). Records whose
 //! substitutions do not look like that layout, or whose template cannot be read that way, are
-//! all rendered. Every record read feeds the channel span of its report,
-//! from its header time; failed chunks and records become located errors and the rest is read.
+//! all rendered. Every record read feeds the channel span of its report (its `TimeCreated`,
+//! read from the substitutions; blank 1601 times are left out); failed chunks and records
+//! become located errors and the rest is read.
 
 use std::collections::HashMap;
 use std::fs::File;

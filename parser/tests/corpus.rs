@@ -279,3 +279,49 @@ fn truncated_and_corrupted_copies_in_memory() {
     );
     assert!(out.report.records + out.report.failed >= whole.report.records - 5);
 }
+
+/// The shortcut check over any folder of EVTX files:
+/// `RDPSLEUTH_EVTX_DIR=/path cargo test -p rdpsleuth-parser --test corpus -- --ignored`.
+#[test]
+#[ignore = "needs RDPSLEUTH_EVTX_DIR"]
+fn shortcut_keeps_what_a_full_render_keeps_in_any_folder() {
+    let Some(dir) = std::env::var_os("RDPSLEUTH_EVTX_DIR") else {
+        println!("RDPSLEUTH_EVTX_DIR not set: skipped");
+        return;
+    };
+    let mut stack = vec![PathBuf::from(dir)];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let head = std::fs::read(&path).map(|b| b.starts_with(b"ElfFile\0"));
+            if !matches!(head, Ok(true)) {
+                continue;
+            }
+            let entry = Entry {
+                name: path.to_string_lossy().into_owned(),
+                path,
+                records: None,
+                clean: false,
+                time_min: None,
+                time_max: None,
+            };
+            let fast = read(&entry, Selection::Catalog, 0);
+            let full = read(&entry, Selection::Everything, 0);
+            assert_eq!(fast.events, full.events, "{}", entry.name);
+            assert_eq!(fast.report.channels, full.report.channels, "{}", entry.name);
+            println!(
+                "{}: {} records, {} kept",
+                entry.name,
+                fast.report.records,
+                fast.events.len()
+            );
+            files += 1;
+        }
+    }
+    println!("{files} files checked");
+}
