@@ -1,4 +1,272 @@
 //! rdpsleuth: explains failed Remote Desktop connections from the event logs of client and host.
-fn main() {
-    println!("rdpsleuth {}", env!("CARGO_PKG_VERSION"));
+//!
+//! The binary is thin: it parses the command line, shows progress, runs the library pipeline
+//! (`rdpsleuth_analyzers::analyse_paths`: ingest → timelines → diagnoses) and writes the outputs.
+//! Exit status: 0 analysed (even with per-file errors, which are reported), 1 nothing could be
+//! read (or an output could not be written), 2 usage error.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod outputs;
+mod progress;
+mod summary;
+mod zone;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{CommandFactory, Parser};
+use rdpsleuth_analyzers::codes::explain;
+use rdpsleuth_analyzers::{analyse_paths, eval};
+use rdpsleuth_parser::ingest::{IngestOptions, ingest};
+
+use crate::cli::{AnalyzeArgs, Cli, Command, CoverageArgs, EvalArgs, ExplainArgs, ReadArgs};
+use crate::progress::Bars;
+use crate::zone::{DisplayZone, parse_host_offset, parse_time};
+
+/// Exit status of a usage error (as clap uses).
+const USAGE: u8 = 2;
+/// Exit status when nothing could be read or written.
+const FAILURE: u8 = 1;
+
+/// An error in what the user asked for (exit status 2), as opposed to a failure to do it.
+#[derive(Debug)]
+struct UsageError(anyhow::Error);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let usage = e.downcast_ref::<UsageError>().is_some();
+            eprintln!("rdpsleuth: error: {e:#}");
+            ExitCode::from(if usage { USAGE } else { FAILURE })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Analyze(args) => analyze(args),
+        Command::Explain(args) => explain_code(args),
+        Command::Coverage(args) => coverage(args),
+        Command::Eval(args) => evaluate(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "rdpsleuth",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .context("writing the man page")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Turns the shared reading options into ingest options and the display zone.
+fn read_options(args: &ReadArgs) -> Result<(IngestOptions, DisplayZone)> {
+    let usage = |e: anyhow::Error| anyhow::Error::new(UsageError(e));
+    let zone = match &args.tz {
+        Some(tz) => DisplayZone::parse(tz).map_err(usage)?,
+        None => DisplayZone::Utc,
+    };
+    let mut opts = IngestOptions::default();
+    if let Some(threads) = args.threads {
+        opts.threads = threads;
+    }
+    for port in &args.rdp_ports {
+        if !opts.rdp_ports.contains(port) {
+            opts.rdp_ports.push(*port);
+        }
+    }
+    opts.since = args
+        .since
+        .as_deref()
+        .map(|t| parse_time(t, zone))
+        .transpose()
+        .map_err(usage)?;
+    opts.until = args
+        .until
+        .as_deref()
+        .map(|t| parse_time(t, zone))
+        .transpose()
+        .map_err(usage)?;
+    if let (Some(a), Some(b)) = (opts.since, opts.until) {
+        if a > b {
+            return Err(usage(anyhow::anyhow!("--since is after --until")));
+        }
+    }
+    opts.firewall_utc_offsets = args
+        .firewall_utc_offsets
+        .iter()
+        .map(|t| parse_host_offset(t))
+        .collect::<Result<_>>()
+        .map_err(usage)?;
+    Ok((opts, zone))
+}
+
+fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
+    let (opts, zone) = read_options(&args.read)?;
+    let bars = Bars::new(args.read.quiet);
+    let analysed = analyse_paths(&args.read.paths, &opts, &bars);
+    bars.finish_reading();
+    let report = analysed.report();
+    let nothing = !analysed
+        .reports
+        .iter()
+        .any(|r| r.skipped.is_none() && (r.records > 0 || r.failed == 0));
+
+    if args.json {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(report.to_json().as_bytes())
+            .context("writing to stdout")?;
+        stdout.write_all(b"\n").context("writing to stdout")?;
+    } else {
+        let stage = bars.stage("writing outputs");
+        let written = outputs::write_all(&args.out, &analysed, &report)?;
+        if let Some(s) = stage {
+            s.finish_and_clear();
+        }
+        if !args.read.quiet {
+            println!("{}", summary::render(&report, &analysed.reports, zone));
+            println!("Wrote {} to {}", written.join(", "), args.out.display());
+        }
+    }
+    if args.json && !args.read.quiet {
+        eprint!("{}", summary::render(&report, &analysed.reports, zone));
+    }
+    if nothing {
+        eprintln!("rdpsleuth: nothing could be read from the paths given");
+        return Ok(ExitCode::from(FAILURE));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain_code(args: ExplainArgs) -> Result<ExitCode> {
+    let readings = explain(&args.code);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&readings).context("serialising the readings")?
+        );
+    } else if readings.is_empty() {
+        println!(
+            "{}: no known code reads like this",
+            summary::clip(&args.code, 80)
+        );
+    } else {
+        for (i, r) in readings.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            println!("{r}");
+        }
+    }
+    Ok(if readings.is_empty() {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn coverage(args: CoverageArgs) -> Result<ExitCode> {
+    let (opts, _zone) = read_options(&args.read)?;
+    let bars = Bars::new(args.read.quiet);
+    let ingested = ingest(&args.read.paths, &opts, &bars);
+    bars.finish_reading();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&ingested.coverage).context("serialising the coverage")?
+        );
+    } else {
+        print!("{}", ingested.coverage);
+    }
+    if ingested.nothing_read() {
+        eprintln!("rdpsleuth: nothing could be read from the paths given");
+        return Ok(ExitCode::from(FAILURE));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn evaluate(args: EvalArgs) -> Result<ExitCode> {
+    let mut opts = IngestOptions::default();
+    if let Some(threads) = args.threads {
+        opts.threads = threads;
+    }
+    let evaluation = eval::eval_with(&args.bundles, &opts)
+        .map_err(|e| anyhow::Error::new(UsageError(anyhow::Error::new(e))))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&evaluation_json(&evaluation))
+                .context("serialising the evaluation")?
+        );
+    } else {
+        print!("{evaluation}");
+    }
+    if let Some(min) = args.min_accuracy {
+        if evaluation.accuracy() < min {
+            eprintln!(
+                "rdpsleuth: accuracy {:.1} % is below the required {:.1} %",
+                evaluation.accuracy() * 100.0,
+                min * 100.0
+            );
+            return Ok(ExitCode::from(FAILURE));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The evaluation as JSON: overall accuracy, per expected cause, the confusion matrix and the
+/// mistakes.
+fn evaluation_json(e: &eval::Evaluation) -> serde_json::Value {
+    let per_label: Vec<_> = e
+        .per_label()
+        .into_iter()
+        .map(|l| serde_json::json!({"cause": l.label, "correct": l.correct, "total": l.total}))
+        .collect();
+    let confusion: Vec<_> = e
+        .confusion()
+        .into_iter()
+        .map(|((expected, predicted), n)| serde_json::json!({"expected": expected, "predicted": predicted, "count": n}))
+        .collect();
+    let mistakes: Vec<_> = e
+        .mistakes()
+        .map(|c| {
+            serde_json::json!({"bundle": c.bundle, "connection": c.connection,
+                "expected": c.expected_label, "predicted": c.predicted_label, "confidence": c.confidence})
+        })
+        .collect();
+    serde_json::json!({
+        "bundles": e.bundles,
+        "connections": e.cases.len(),
+        "correct": e.correct(),
+        "accuracy": e.accuracy(),
+        "per_cause": per_label,
+        "confusion": confusion,
+        "mistakes": mistakes,
+    })
 }

@@ -1,0 +1,63 @@
+//! Writes the analysis outputs into the output folder: `diagnoses.json`, `timeline.csv`,
+//! `timeline.jsonl`, `events.parquet` (and the HTML report). Each file is written to a
+//! temporary name first and renamed, so a failed run never leaves a half-written file that
+//! looks complete.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rdpsleuth_analyzers::{Analysed, Report};
+use rdpsleuth_timelines::export::csv::write_csv;
+use rdpsleuth_timelines::export::jsonl::write_jsonl;
+use rdpsleuth_timelines::export::parquet::write_parquet;
+
+/// Writes every output; returns the file names written.
+pub fn write_all(dir: &Path, analysed: &Analysed, report: &Report) -> Result<Vec<&'static str>> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    let annotator = analysed.diagnoses.annotator(&analysed.timelines);
+    let t = &analysed.timelines;
+
+    write_file(dir, "diagnoses.json", |w| {
+        w.write_all(report.to_json().as_bytes())?;
+        w.write_all(b"\n")?;
+        Ok(())
+    })?;
+    write_file(dir, "timeline.csv", |w| Ok(write_csv(t, &annotator, w)?))?;
+    write_file(dir, "timeline.jsonl", |w| {
+        Ok(write_jsonl(t, &annotator, w)?)
+    })?;
+    write_file(dir, "events.parquet", |w| {
+        Ok(write_parquet(t, &annotator, w)?)
+    })?;
+    Ok(vec![
+        "diagnoses.json",
+        "timeline.csv",
+        "timeline.jsonl",
+        "events.parquet",
+    ])
+}
+
+/// Writes one file through a temporary sibling and renames it into place.
+fn write_file(
+    dir: &Path,
+    name: &str,
+    body: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
+    let path = dir.join(name);
+    let partial: PathBuf = dir.join(format!(".{name}.partial"));
+    let file =
+        File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?;
+    let mut w = BufWriter::new(file);
+    let result = body(&mut w).and_then(|()| w.flush().map_err(Into::into));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&partial);
+        return Err(e.context(format!("cannot write {}", path.display())));
+    }
+    drop(w);
+    fs::rename(&partial, &path)
+        .with_context(|| format!("cannot move {} into place", path.display()))?;
+    Ok(())
+}

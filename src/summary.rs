@@ -1,0 +1,211 @@
+//! The final summary printed after an analysis: hosts, time range, connections, failures and
+//! their causes, and the inputs that were skipped or damaged — in the user's display zone.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rdpsleuth_analyzers::Report;
+use rdpsleuth_parser::{InputReport, Timestamp};
+
+use crate::zone::DisplayZone;
+
+/// Most skipped or damaged inputs listed by name; the rest are counted.
+const MAX_LISTED_INPUTS: usize = 12;
+
+/// Renders the summary as plain text (no colours, no terminal control: it goes to files too).
+pub fn render(report: &Report, inputs: &[InputReport], zone: DisplayZone) -> String {
+    let mut out = String::new();
+    let show = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(Timestamp::parse)
+            .map(|t| zone.format(t))
+            .unwrap_or_else(|| "-".to_string())
+    };
+
+    let records: u64 = inputs.iter().map(|r| r.records).sum();
+    let kept: u64 = inputs.iter().map(|r| r.kept).sum();
+    let _ = writeln!(
+        out,
+        "Read {} inputs: {} records, {} relevant events kept.",
+        inputs.len(),
+        records,
+        kept
+    );
+
+    let first = report
+        .hosts
+        .iter()
+        .filter_map(|h| h.first_event.as_deref())
+        .filter_map(Timestamp::parse)
+        .min();
+    let last = report
+        .hosts
+        .iter()
+        .filter_map(|h| h.last_event.as_deref())
+        .filter_map(Timestamp::parse)
+        .max();
+    if let (Some(a), Some(b)) = (first, last) {
+        let _ = writeln!(out, "Time range: {} — {}", zone.format(a), zone.format(b));
+    }
+
+    if !report.hosts.is_empty() {
+        let _ = writeln!(out, "\nHosts");
+        let width = report
+            .hosts
+            .iter()
+            .map(|h| h.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
+        for h in &report.hosts {
+            let roles = if h.roles.is_empty() {
+                "-".to_string()
+            } else {
+                h.roles.join("+")
+            };
+            let offset = h
+                .clock_offset_seconds
+                .map(|s| format!("clock {s:+.1} s"))
+                .unwrap_or_else(|| "clock ?".to_string());
+            let name: String = h.name.chars().take(40).collect();
+            let _ = writeln!(
+                out,
+                "  {name:<width$}  {roles:<13} {offset:<14} {} channels  {} — {}",
+                h.channels.len(),
+                show(&h.first_event),
+                show(&h.last_event),
+            );
+        }
+    }
+
+    let count = |o: &str| report.connections.iter().filter(|c| c.outcome == o).count();
+    let _ = writeln!(
+        out,
+        "\nConnections: {} ({} failed, {} succeeded, {} unknown)",
+        report.connections.len(),
+        count("failed"),
+        count("succeeded"),
+        count("unknown")
+    );
+    let mut causes: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    for d in report
+        .connections
+        .iter()
+        .filter_map(|c| c.diagnosis.as_ref())
+    {
+        let e = causes.entry(d.cause.id().to_string()).or_default();
+        e.0 += 1;
+        e.1 += d.confidence;
+    }
+    if !causes.is_empty() {
+        let mut rows: Vec<_> = causes.into_iter().collect();
+        rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+        let _ = writeln!(out, "\nCauses of the failed connections");
+        for (cause, (n, total)) in rows {
+            let _ = writeln!(
+                out,
+                "  {cause:<22} {n:>5}   mean confidence {:.2}",
+                total / n as f64
+            );
+        }
+    }
+    let failed: Vec<_> = report
+        .connections
+        .iter()
+        .filter(|c| c.outcome == "failed")
+        .collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nFailed connections (first {})", failed.len().min(10));
+        for c in failed.iter().take(10) {
+            let who = format!(
+                "{} → {}",
+                c.client
+                    .as_deref()
+                    .or(c.client_address.as_deref())
+                    .unwrap_or("?"),
+                c.server.as_deref().or(c.target.as_deref()).unwrap_or("?")
+            );
+            let cause = c
+                .diagnosis
+                .as_ref()
+                .map(|d| format!("{} ({:.0} %)", d.cause.id(), d.confidence * 100.0))
+                .unwrap_or_default();
+            let when = Timestamp::parse(&c.start)
+                .map(|t| zone.format(t))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {}  {when}  {}  {cause}", c.id, clip(&who, 60));
+        }
+    }
+
+    let skipped: Vec<&InputReport> = inputs.iter().filter(|r| r.skipped.is_some()).collect();
+    let damaged: Vec<&InputReport> = inputs
+        .iter()
+        .filter(|r| r.skipped.is_none() && r.failed > 0)
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\nSkipped inputs: {}", skipped.len());
+        for r in skipped.iter().take(MAX_LISTED_INPUTS) {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                clip(&r.path, 90),
+                r.skipped.as_deref().unwrap_or("")
+            );
+        }
+        if skipped.len() > MAX_LISTED_INPUTS {
+            let _ = writeln!(
+                out,
+                "  … and {} more (see diagnoses.json inputs)",
+                skipped.len() - MAX_LISTED_INPUTS
+            );
+        }
+    }
+    if !damaged.is_empty() {
+        let _ = writeln!(out, "\nInputs read with errors: {}", damaged.len());
+        for r in damaged.iter().take(MAX_LISTED_INPUTS) {
+            let first = r.errors.first().map(|e| e.to_string()).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {}: {} unreadable — {}",
+                clip(&r.path, 90),
+                r.failed,
+                clip(&first, 120)
+            );
+        }
+        if damaged.len() > MAX_LISTED_INPUTS {
+            let _ = writeln!(
+                out,
+                "  … and {} more (see diagnoses.json inputs)",
+                damaged.len() - MAX_LISTED_INPUTS
+            );
+        }
+    }
+    out
+}
+
+/// Cuts text to `max` characters, marking the cut; control characters become spaces so an
+/// event field cannot move the cursor of the terminal the summary is printed on.
+pub fn clip(text: &str, max: usize) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if clean.chars().count() <= max {
+        clean
+    } else {
+        let mut s: String = clean.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_removes_control_characters() {
+        assert_eq!(clip("a\u{1b}[2Jb", 10), "a [2Jb");
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
+}
