@@ -156,7 +156,13 @@ fn read_text(e: &Event, which: Text) -> Option<String> {
         Text::Field(name) => text(&e.fields, name).map(str::to_string),
         Text::Data(i) => e.fields.data(i).map(str::to_string),
         Text::All => {
-            let t = all_text(&e.fields);
+            let mut t = all_text(&e.fields);
+            if let Some(m) = e.rendering.as_ref().and_then(|r| r.message.as_deref()) {
+                if !t.is_empty() {
+                    t.push(' ');
+                }
+                t.push_str(m);
+            }
             (!t.is_empty()).then_some(t)
         }
         Text::Message => e
@@ -1232,6 +1238,34 @@ mod rule_tests {
         assert!(f.iter().any(|x| x.0 == "fact-later-success"
             && x.1 == Direction::Against
             && x.2 == Cause::CertExpired));
+    }
+
+    #[test]
+    fn rendered_messages_of_xml_exports_are_read() {
+        let mut events = attempt(0x2000, 0, 2308, false);
+        events.extend(hosted(7, 80, 51_000, false));
+        let mut vendor = ev(
+            "SRV01.corp.local",
+            rdpsleuth_parser::catalog::channel::APPLICATION,
+            "Bitdefender Endpoint Security",
+            7,
+            150,
+            fields(&[]),
+        );
+        vendor.rendering = Some(Box::new(rdpsleuth_parser::event::Rendering {
+            message: Some(
+                "Network attack defense blocked a connection from 10.0.0.5 to port 3389".into(),
+            ),
+            level: None,
+            task: None,
+        }));
+        events.push(vendor);
+        let f = failed_findings(events);
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "security-product-block" && x.2 == Cause::SecuritySoftware),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -122,7 +122,8 @@ pub enum Text {
     Field(&'static str),
     /// The n-th unnamed classic `Data` element.
     Data(usize),
-    /// Every field value, joined by spaces.
+    /// Every field value, joined by spaces, and Event Viewer's rendered message when the
+    /// export carried one.
     All,
     /// Event Viewer's rendered message, when the export carried one.
     Message,
