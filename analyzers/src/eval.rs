@@ -166,35 +166,33 @@ pub fn compare(bundle: &str, analysed: &Analysed, expected: &[ExpectedConnection
         .map(|x| {
             let client = parse_guid(x.client_activity_id.as_deref());
             let server = parse_guid(x.server_activity_id.as_deref());
-            let score = |k: usize| {
-                let c = &t.connections[k];
+            let score = |c: &rdpsleuth_timelines::Connection| {
                 let a = client.is_some() && c.client_activity_id == client;
                 let b = server.is_some() && c.server_activity_id == server;
                 u8::from(a) + u8::from(b)
             };
-            let best = (0..t.connections.len())
-                .map(|k| (score(k), k))
-                .filter(|(s, _)| *s > 0)
-                .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
-                .map(|(_, k)| k);
+            let best = t
+                .connections
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (score(c), k, c))
+                .filter(|(s, _, _)| *s > 0)
+                .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
             let (connection, predicted_label, confidence) = match best {
                 None => (None, NOT_FOUND.to_string(), None),
-                Some(k) => {
-                    let c = &t.connections[k];
-                    match analysed.diagnoses.of(k) {
-                        Some(d) => (
-                            Some(c.id.clone()),
-                            d.cause.id().to_string(),
-                            Some(d.confidence),
-                        ),
-                        // Failed without a diagnosis cannot happen; an unknown outcome is the
-                        // analysis saying it cannot tell.
-                        None if c.outcome != Outcome::Succeeded => {
-                            (Some(c.id.clone()), Cause::Unknown.id().to_string(), None)
-                        }
-                        None => (Some(c.id.clone()), NO_FAILURE.to_string(), None),
+                Some((_, k, c)) => match analysed.diagnoses.of(k) {
+                    Some(d) => (
+                        Some(c.id.clone()),
+                        d.cause.id().to_string(),
+                        Some(d.confidence),
+                    ),
+                    // Failed without a diagnosis cannot happen; an unknown outcome is the
+                    // analysis saying it cannot tell.
+                    None if c.outcome != Outcome::Succeeded => {
+                        (Some(c.id.clone()), Cause::Unknown.id().to_string(), None)
                     }
-                }
+                    None => (Some(c.id.clone()), NO_FAILURE.to_string(), None),
+                },
             };
             Case {
                 bundle: bundle.to_string(),

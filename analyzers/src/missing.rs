@@ -119,20 +119,22 @@ fn add_need(needs: &mut Vec<Need>, side: Side, channel: &'static str, note: Opti
         Side::Client => &[Side::Client],
     };
     for &s in sides {
-        let need = match needs
-            .iter_mut()
+        let at = match needs
+            .iter()
             .position(|n| n.side == Some(s) && n.channel == channel)
         {
-            Some(i) => &mut needs[i],
+            Some(i) => i,
             None => {
                 needs.push(Need {
                     side: Some(s),
                     channel,
                     notes: Vec::new(),
                 });
-                let last = needs.len() - 1;
-                &mut needs[last]
+                needs.len() - 1
             }
+        };
+        let Some(need) = needs.get_mut(at) else {
+            continue;
         };
         if let Some(n) = note
             && !need.notes.contains(&n)
