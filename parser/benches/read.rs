@@ -3,7 +3,7 @@
 //! files, single-threaded and with every core, plus the whole ingest of the folder.
 //!
 //! `cargo bench -p rdpsleuth-parser --bench read -- [DIR] [--runs N] [--evtx-dump PATH]
-//! [--no-evtx-dump] [--only SUBSTRING]`
+//! [--no-evtx-dump] [--only SUBSTRING] [--pass dump|full|catalog|parse|ingest]...`
 //! prints a Markdown table (best of N runs; MB/s over the files' sizes, records/s over the
 //! records the full pass reads). `scripts/bench-read.sh` runs it and adds the machine details.
 
@@ -26,6 +26,14 @@ struct Args {
     evtx_dump: Option<PathBuf>,
     /// Only files whose path contains this.
     only: Option<String>,
+    /// Only these passes (`dump`, `full`, `catalog`, `parse`, `ingest`); all when empty.
+    passes: Vec<String>,
+}
+
+impl Args {
+    fn runs_pass(&self, pass: &str) -> bool {
+        self.passes.is_empty() || self.passes.iter().any(|p| p == pass)
+    }
 }
 
 fn args() -> Args {
@@ -35,6 +43,7 @@ fn args() -> Args {
         .map(|home| PathBuf::from(home).join(".cargo/bin/evtx_dump"))
         .filter(|p| p.is_file());
     let mut only = None;
+    let mut passes = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -42,6 +51,7 @@ fn args() -> Args {
             "--evtx-dump" => evtx_dump = it.next().map(PathBuf::from),
             "--no-evtx-dump" => evtx_dump = None,
             "--only" => only = it.next(),
+            "--pass" => passes.extend(it.next()),
             "--bench" => {}
             other if !other.starts_with('-') => dir = PathBuf::from(other),
             _ => {}
@@ -52,6 +62,7 @@ fn args() -> Args {
         runs: runs.max(1),
         evtx_dump,
         only,
+        passes,
     }
 }
 
@@ -189,7 +200,7 @@ fn main() {
     println!("| pass | ms | MB/s | records/s | rendered | events kept |");
     println!("|---|---:|---:|---:|---:|---:|");
     for (threads, label) in [(1, "1 thread"), (0, "all threads")] {
-        if let Some(tool) = &args.evtx_dump {
+        if let Some(tool) = args.evtx_dump.as_ref().filter(|_| args.runs_pass("dump")) {
             let (t, ok) = best(args.runs, || evtx_dump(tool, &files, threads));
             if ok {
                 row(
@@ -201,24 +212,60 @@ fn main() {
                 );
             }
         }
-        let (t, full) = best(args.runs, || {
-            read_all(&files, Selection::Everything, threads)
+        if args.runs_pass("full") {
+            let (t, full) = best(args.runs, || {
+                read_all(&files, Selection::Everything, threads)
+            });
+            row(
+                &format!("render every record + catalog, {label}"),
+                t,
+                bytes,
+                records,
+                Some(full),
+            );
+        }
+        if args.runs_pass("catalog") {
+            let (t, fast) = best(args.runs, || read_all(&files, Selection::Catalog, threads));
+            row(
+                &format!("catalog-filtered (shortcut), {label}"),
+                t,
+                bytes,
+                records,
+                Some(fast),
+            );
+        }
+    }
+    if args.runs_pass("parse") {
+        // Where the full pass spends its time: rendering to XML, and reading the XML back.
+        let rendered: Vec<Vec<u8>> = files
+            .iter()
+            .filter_map(|p| evtx::EvtxParser::from_path(p).ok())
+            .flat_map(|mut parser| {
+                let settings = evtx::ParserSettings::default().indent(false).num_threads(1);
+                parser = parser.with_configuration(settings);
+                parser
+                    .records_bytes()
+                    .filter_map(Result::ok)
+                    .map(|r| r.data)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let xml_bytes: u64 = rendered.iter().map(|x| x.len() as u64).sum();
+        let (t, ok) = best(args.runs, || {
+            rendered
+                .iter()
+                .filter(|x| rdpsleuth_parser::xml::parse_event(x).is_ok())
+                .count()
         });
-        row(
-            &format!("render every record + catalog, {label}"),
-            t,
-            bytes,
-            records,
-            Some(full),
+        println!(
+            "| xml::parse_event alone over the {ok} rendered records ({:.1} MB of XML), 1 thread | {:.1} | | {:.0} | | |",
+            xml_bytes as f64 / 1e6,
+            t.as_secs_f64() * 1000.0,
+            ok as f64 / t.as_secs_f64(),
         );
-        let (t, fast) = best(args.runs, || read_all(&files, Selection::Catalog, threads));
-        row(
-            &format!("catalog-filtered (shortcut), {label}"),
-            t,
-            bytes,
-            records,
-            Some(fast),
-        );
+    }
+    if !args.runs_pass("ingest") {
+        return;
     }
     let (t, got) = best(args.runs, || {
         ingest(&[&args.dir], &IngestOptions::default(), &())
