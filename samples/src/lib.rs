@@ -25,13 +25,30 @@
 //! let log = write_log([&record], &WriteOptions::default()).unwrap();
 //! assert_eq!(&log.bytes[..8], b"ElfFile\0");
 //! ```
+//!
+//! On top of the writer, the scenario generator: event shapes ([`defs`]), recipes as data
+//! ([`recipe`]: shared flows, per-cause variants, background noise), scenarios ([`scenario`]),
+//! and [`generate`], which lays a scenario down as a bundle of logs with its
+//! [`expected::Expected`] ground truth.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod archive;
 mod binxml;
+pub mod bundle;
 mod chunk;
+pub mod defs;
+pub mod digest;
+pub mod expected;
+pub mod export;
+pub mod generate;
 mod layout;
+pub mod recipe;
 mod record;
+pub mod rng;
+pub mod scenario;
+pub mod template;
+pub mod tree;
 mod value;
 mod writer;
 
