@@ -11,6 +11,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-$root/../shared/corpus}"
+dir="$(cd "$dir" && pwd)"
 runs="${2:-5}"
 
 dump="$HOME/.cargo/bin/evtx_dump"

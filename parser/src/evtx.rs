@@ -466,6 +466,23 @@ impl ChunkOutcome {
     }
 }
 
+/// What the reader knows of a record before rendering it.
+struct Shape<'s, 'v> {
+    /// The template's definition offset in the chunk.
+    template: u32,
+    /// The id slot's value.
+    event_id: u16,
+    /// The first template instance's values.
+    values: &'s [BinXmlValue<'v>],
+}
+
+/// A rendered record, its time and record id.
+struct Rendered {
+    raw: RawRecord,
+    time: Timestamp,
+    id: u64,
+}
+
 /// Reads chunks; shared by the worker threads.
 struct ChunkReader<'a> {
     catalog: &'a Catalog,
@@ -532,7 +549,11 @@ impl ChunkReader<'_> {
         let Some((template, event_id)) = instance.as_ref().and_then(windows_layout) else {
             return self.render_and_keep(record, id, header_time, out);
         };
-        let values: &[BinXmlValue<'_>] = instance.as_ref().map_or(&[], |i| &i.values);
+        let shape = Shape {
+            template,
+            event_id,
+            values: instance.as_ref().map_or(&[], |i| &i.values),
+        };
         let slot_time = instance.as_ref().and_then(created_time);
         let learned = match state.templates.get_mut(&template) {
             Some(Template::Untrusted) => return self.render_and_keep(record, id, header_time, out),
@@ -545,18 +566,18 @@ impl ChunkReader<'_> {
                 };
                 let time = raw_time(&raw, header_time);
                 let learned = (slot_time == Some(time))
-                    .then(|| learn(&raw, event_id, values))
+                    .then(|| learn(&raw, event_id, shape.values))
                     .flatten();
+                let rendered = Rendered { raw, time, id };
                 let Some(learned) = learned else {
                     state.templates.insert(template, Template::Untrusted);
-                    out.count(&origin_of(&raw), time, id);
-                    return self.keep(raw, id, out);
+                    return self.count_and_keep(rendered, out);
                 };
                 state.templates.insert(template, Template::Trusted(learned));
-                return self.learn_variant(state, template, event_id, raw, time, id, out);
+                return self.learn_variant(state, &shape, rendered, out);
             }
         };
-        let Some(key) = learned.key(values) else {
+        let Some(key) = learned.key(shape.values) else {
             return self.render_and_keep(record, id, header_time, out);
         };
         let Some(variant) = learned.variants.iter().position(|v| v.key == key) else {
@@ -566,7 +587,7 @@ impl ChunkReader<'_> {
                 Err(error) => return out.problems.push((error, true)),
             };
             let time = raw_time(&raw, header_time);
-            return self.learn_variant(state, template, event_id, raw, time, id, out);
+            return self.learn_variant(state, &shape, Rendered { raw, time, id }, out);
         };
         let time = slot_time.unwrap_or(header_time);
         let wanted = match state.wanted.get(&(template, variant, event_id)) {
@@ -590,50 +611,44 @@ impl ChunkReader<'_> {
         }
     }
 
-    /// Adds the variant a rendered record of a trusted template shows, when its parts give
-    /// what the rendering shows (else the template is not what it seemed: render all of it),
-    /// then counts and keeps the record.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds the variant a rendered record of a trusted template shows — when the template's
+    /// parts, read from this record's values, give what its rendering shows, and the rendered
+    /// id is the id slot's; else the template is not what it seemed and all of it is rendered —
+    /// then counts the record and keeps it when the catalog does.
     fn learn_variant(
         &self,
         state: &mut ChunkState,
-        template: u32,
-        event_id: u16,
-        raw: RawRecord,
-        time: Timestamp,
-        id: u64,
+        shape: &Shape<'_, '_>,
+        rendered: Rendered,
         out: &mut ChunkOutcome,
     ) {
-        let origin = origin_of(&raw);
-        let Some(Template::Trusted(learned)) = state.templates.get_mut(&template) else {
-            out.count(&origin, time, id);
-            return self.keep(raw, id, out);
+        let Some(Template::Trusted(learned)) = state.templates.get_mut(&shape.template) else {
+            return self.count_and_keep(rendered, out);
         };
-        let provider = raw.system.provider.as_deref().map(str::trim).unwrap_or("");
+        let origin = origin_of(&rendered.raw);
+        let provider = rendered
+            .raw
+            .system
+            .provider
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("");
         let key = [
             provider.to_string(),
             origin.channel.clone(),
             origin.computer.clone(),
         ];
-        let rendered_id = raw
+        let rendered_id = rendered
+            .raw
             .system
             .event_id
             .as_deref()
             .and_then(crate::event::parse_u64);
-        // The parts must give what the rendering shows; learn() checked the first record.
-        let agrees = rendered_id == Some(u64::from(event_id))
-            && learned
-                .parts
-                .iter()
-                .zip(&key)
-                .all(|(part, text)| match part {
-                    Part::Literal(literal) => literal == text,
-                    Part::Slot(_) => true,
-                });
+        let agrees = rendered_id == Some(u64::from(shape.event_id))
+            && learned.key(shape.values).as_ref() == Some(&key);
         if !agrees {
-            state.templates.insert(template, Template::Untrusted);
-            out.count(&origin, time, id);
-            return self.keep(raw, id, out);
+            state.templates.insert(shape.template, Template::Untrusted);
+            return self.count_and_keep(rendered, out);
         }
         let variant = Variant {
             relevant: self.catalog.channel_is_relevant(&origin.channel),
@@ -642,14 +657,22 @@ impl ChunkReader<'_> {
             key,
             origin: origin.clone(),
         };
-        let wanted = self.wants(&variant, event_id);
+        let wanted = self.wants(&variant, shape.event_id);
         learned.variants.push(variant);
         let index = learned.variants.len() - 1;
-        state.wanted.insert((template, index, event_id), wanted);
-        out.count(&origin, time, id);
+        state
+            .wanted
+            .insert((shape.template, index, shape.event_id), wanted);
+        out.count(&origin, rendered.time, rendered.id);
         if wanted {
-            self.keep(raw, id, out);
+            self.keep(rendered.raw, rendered.id, out);
         }
+    }
+
+    /// Counts a rendered record under the origin it names and keeps it when the catalog does.
+    fn count_and_keep(&self, rendered: Rendered, out: &mut ChunkOutcome) {
+        out.count(&origin_of(&rendered.raw), rendered.time, rendered.id);
+        self.keep(rendered.raw, rendered.id, out);
     }
 
     /// Whether a record of this variant with this id can be catalogued.
@@ -675,8 +698,8 @@ impl ChunkReader<'_> {
     ) {
         match self.render(record, id, header_time, out) {
             Ok(raw) => {
-                out.count(&origin_of(&raw), raw_time(&raw, header_time), id);
-                self.keep(raw, id, out);
+                let time = raw_time(&raw, header_time);
+                self.count_and_keep(Rendered { raw, time, id }, out);
             }
             Err(error) => out.problems.push((error, true)),
         }
