@@ -139,7 +139,12 @@ pub fn velociraptor_zips(
         time.minute()
     );
     let mut out = Vec::new();
-    for host in scenario.host.iter().filter(|h| h.collected) {
+    for (index, host) in scenario
+        .host
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.collected)
+    {
         let files: Vec<&BundleFile> = bundle
             .files
             .iter()
@@ -162,7 +167,7 @@ pub fn velociraptor_zips(
             "C.{}",
             crate::value::hex_upper(
                 &crate::rng::Rng::new(scenario.seed)
-                    .fork(&host.short)
+                    .fork(&format!("client:{index}"))
                     .bytes::<8>()
             )
             .to_ascii_lowercase()

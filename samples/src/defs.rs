@@ -591,7 +591,12 @@ impl EventDef {
             record.thread_id = None;
         }
         record.payload = match self.payload {
-            PayloadKind::None => Payload::None,
+            // Windows writes an empty `<EventData/>` for events without fields (evtx renders
+            // it as `null`, as in the real RdpCoreTS 102, LSM 54 and LsaSrv 6038 records).
+            PayloadKind::None => Payload::EventData {
+                data: Vec::new(),
+                binary: payload.binary,
+            },
             PayloadKind::EventData => Payload::EventData {
                 data: self
                     .typed_fields(&payload.values)?

@@ -179,6 +179,9 @@ pub fn record_xml(record: &EventRecord, defs: &Definitions) -> String {
     out.push_str("</System>");
     match &record.payload {
         Payload::None => out.push_str("<EventData/>"),
+        Payload::EventData { data, binary } if data.is_empty() && binary.is_none() => {
+            out.push_str("<EventData/>");
+        }
         Payload::EventData { data, binary } => {
             out.push_str("<EventData>");
             for field in data {

@@ -414,8 +414,9 @@ impl<'a> Engine<'a> {
     fn new(lib: &'a Library, scenario: &'a Scenario) -> Result<Self, GenerateError> {
         let rng = Rng::new(scenario.seed);
         let mut hosts = Vec::with_capacity(scenario.host.len());
-        for spec in &scenario.host {
-            let mut hrng = rng.fork(&format!("host:{}", spec.short));
+        for (index, spec) in scenario.host.iter().enumerate() {
+            // Forks are keyed by position, not name: a renamed scenario draws the same values.
+            let mut hrng = rng.fork(&format!("host:{index}"));
             let mut flags: BTreeSet<String> =
                 spec.build.flags().iter().map(|f| (*f).to_owned()).collect();
             flags.insert(format!("build_{}", spec.build.name()));
@@ -1007,9 +1008,7 @@ impl Engine<'_> {
             let hosts = self.noise_hosts(noise)?;
             let window = noise.window.unwrap_or([scenario.start, scenario.end]);
             for host in hosts {
-                let mut rng = self
-                    .rng
-                    .fork(&format!("scanner:{ni}:{}", self.hosts[host].spec.short));
+                let mut rng = self.rng.fork(&format!("scanner:{ni}:{host}"));
                 for n in 0..noise.count {
                     let span = (window[1] - window[0]).num_milliseconds().max(1) as f64;
                     let start = window[0] + millis(rng.uniform(0.0, span));
@@ -1454,9 +1453,7 @@ impl Engine<'_> {
             let window = noise.window.unwrap_or([scenario.start, scenario.end]);
             let context = format!("noise {}", noise.group);
             for host in self.noise_hosts(noise)? {
-                let mut rng = self
-                    .rng
-                    .fork(&format!("noise:{ni}:{}", self.hosts[host].spec.short));
+                let mut rng = self.rng.fork(&format!("noise:{ni}:{host}"));
                 let mut vars = self.scenario_vars();
                 self.role_vars(host, "host", &mut vars);
                 self.role_vars(host, "server", &mut vars);

@@ -45,6 +45,10 @@ enum Command {
         /// Only these scenarios (by name; repeatable). Implies a folder of its own.
         #[arg(long)]
         only: Vec<String>,
+        /// Rename every host, folder and bundle (`<PREFIX>01`, `<PREFIX>02` …; bundles
+        /// `<prefix>-<seed>`), the events otherwise unchanged. Needs --out.
+        #[arg(long, value_name = "PREFIX")]
+        rename: Option<String>,
     },
     /// List the scenarios with their title.
     List {
@@ -63,6 +67,7 @@ fn run() -> Result<ExitCode> {
             scenarios,
             recipes,
             only,
+            rename,
         } => {
             let lib = Library::from_dir(&recipes.unwrap_or_else(default_recipe_dir))
                 .context("loading recipes")?;
@@ -75,6 +80,17 @@ fn run() -> Result<ExitCode> {
                     out.is_some() || check,
                     "--only writes a subset: give --out so that the checked-in folder keeps the rest"
                 );
+            }
+            if let Some(prefix) = &rename {
+                anyhow::ensure!(
+                    out.is_some(),
+                    "--rename writes other bundles: give --out so that the checked-in folder stays"
+                );
+                anyhow::ensure!(
+                    !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_alphanumeric()),
+                    "--rename takes letters and digits"
+                );
+                all = all.iter().map(|s| s.renamed(prefix)).collect();
             }
             let out = out.unwrap_or_else(default_bundle_dir);
             let set = generate_all(&lib, &all).context("generating")?;

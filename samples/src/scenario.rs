@@ -584,6 +584,94 @@ impl Scenario {
     }
 }
 
+/// `text` with every case-insensitive occurrence of `old` replaced by `new`, in lower case
+/// where the occurrence was lower case.
+fn replace_name(text: &str, old: &str, new: &str) -> String {
+    if old.is_empty() {
+        return text.to_owned();
+    }
+    let lower_text = text.to_ascii_lowercase();
+    let lower_old = old.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0usize;
+    while let Some(found) = lower_text.get(rest..).and_then(|t| t.find(&lower_old)) {
+        let at = rest + found;
+        let end = at + old.len();
+        out.push_str(text.get(rest..at).unwrap_or(""));
+        let original = text.get(at..end).unwrap_or("");
+        if original == original.to_ascii_lowercase() {
+            out.push_str(&new.to_ascii_lowercase());
+        } else {
+            out.push_str(new);
+        }
+        rest = end;
+    }
+    out.push_str(text.get(rest..).unwrap_or(""));
+    out
+}
+
+impl Scenario {
+    /// The same scenario with every host, folder and the bundle itself renamed: host `i`
+    /// becomes `<PREFIX><i+1 as two digits>` (in its short name, `Computer`, folder and in the
+    /// targets users typed), the bundle `<prefix>-<seed>`. Random draws do not depend on names,
+    /// so the events are the same otherwise — for tests that renamed bundles give the same
+    /// diagnoses.
+    pub fn renamed(&self, prefix: &str) -> Scenario {
+        let mut out = self.clone();
+        let names: Vec<(String, String)> = self
+            .host
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.short.clone(), format!("{prefix}{:02}", i + 1)))
+            .collect();
+        // Longest names first, so that `SRV-APP01` is not half-replaced by `SRV-APP0`.
+        let mut by_length = names.clone();
+        by_length.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
+        let map = |short: &str| -> String {
+            names
+                .iter()
+                .find(|(old, _)| old.eq_ignore_ascii_case(short))
+                .map_or_else(|| short.to_owned(), |(_, new)| new.clone())
+        };
+        let rewrite = |text: &str| -> String {
+            by_length
+                .iter()
+                .fold(text.to_owned(), |t, (old, new)| replace_name(&t, old, new))
+        };
+        for (host, (old, new)) in out.host.iter_mut().zip(&names) {
+            host.name = replace_name(&host.name, old, new);
+            if host.name == host.short {
+                host.name = new.clone();
+            }
+            if !host.name.contains(new.as_str()) {
+                host.name = new.clone();
+            }
+            host.short = new.clone();
+            host.folder = None;
+        }
+        for incident in &mut out.incident {
+            incident.host = map(&incident.host);
+        }
+        for conn in &mut out.connection {
+            conn.client = map(&conn.client);
+            conn.server = map(&conn.server);
+            conn.via = conn.via.as_deref().map(map);
+            conn.target = conn.target.as_deref().map(rewrite);
+        }
+        for background in &mut out.background {
+            background.clients = background.clients.iter().map(|c| map(c)).collect();
+            background.servers = background.servers.iter().map(|c| map(c)).collect();
+        }
+        for noise in &mut out.noise {
+            noise.hosts = noise.hosts.iter().map(|c| map(c)).collect();
+        }
+        out.name = format!("{}-{}", prefix.to_ascii_lowercase(), self.seed);
+        out.title = rewrite(&self.title);
+        out.description = rewrite(&self.description);
+        out
+    }
+}
+
 /// A GUID drawn from a name, stable across runs (FNV-1a of the name, twice).
 pub fn stable_guid(name: &str) -> Guid {
     let mut rng = crate::rng::Rng::new(0x5eed).fork(name);
@@ -645,6 +733,23 @@ mod tests {
         let broken = TEXT.replace("incident = \"i1\"\n", "incident = \"i9\"\n");
         let err = Scenario::from_toml("demo.toml", &broken).unwrap_err();
         assert!(err.to_string().contains("i9"), "{err}");
+    }
+
+    #[test]
+    fn renaming_replaces_every_host_reference() {
+        let scenario = Scenario::from_toml("demo.toml", TEXT).unwrap();
+        let renamed = scenario.renamed("ZQ");
+        renamed.check().unwrap();
+        assert_eq!(renamed.name, "zq-7");
+        assert_eq!(renamed.host[0].short, "ZQ01");
+        assert_eq!(renamed.host[0].name, "ZQ01.corp.example");
+        assert_eq!(renamed.connection[0].server, "ZQ01");
+        assert_eq!(renamed.connection[0].client, "ZQ02");
+        assert_eq!(renamed.incident[0].host, "ZQ01");
+        assert_eq!(
+            replace_name("srv01.corp / SRV01", "SRV01", "ZQ01"),
+            "zq01.corp / ZQ01"
+        );
     }
 
     #[test]

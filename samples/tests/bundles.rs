@@ -528,3 +528,92 @@ fn derived_bundles_give_the_same_events_as_their_folders() {
         "kape, velociraptor and xml bundles expected"
     );
 }
+
+#[test]
+fn renamed_scenarios_give_the_same_connections_and_evidence() {
+    let generated = generated();
+    let lib = Library::from_dir(&default_recipe_dir()).expect("recipes load");
+    // Logs that wrap keep a size-dependent share of records; names change record sizes.
+    for scenario in generated
+        .scenarios
+        .iter()
+        .filter(|s| s.host.iter().all(|h| h.max_size.is_empty()))
+    {
+        let original = rdpsleuth_samples::generate::generate(&lib, scenario).expect("generated");
+        let renamed_scenario = scenario.renamed("RN");
+        let renamed =
+            rdpsleuth_samples::generate::generate(&lib, &renamed_scenario).expect("renamed");
+        let (a, b) = (&original.expected, &renamed.expected);
+        assert_ne!(a.scenario, b.scenario);
+        for (old, new) in a.hosts.iter().zip(&b.hosts) {
+            if old.folder.is_some() {
+                assert_ne!(
+                    old.folder, new.folder,
+                    "{}: folder not renamed",
+                    scenario.name
+                );
+            }
+            assert!(
+                !new.name.contains(&old.short_name),
+                "{}: {} kept",
+                scenario.name,
+                old.short_name
+            );
+            let counts = |h: &rdpsleuth_samples::expected::ExpectedHost| {
+                h.files
+                    .iter()
+                    .map(|f| (f.channel.clone(), f.records))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(counts(old), counts(new), "{}: record counts", scenario.name);
+        }
+        assert_eq!(
+            a.connections.len(),
+            b.connections.len(),
+            "{}",
+            scenario.name
+        );
+        for (x, y) in a.connections.iter().zip(&b.connections) {
+            let at = format!("{} {}", scenario.name, x.id);
+            assert_eq!(x.client_activity_id, y.client_activity_id, "{at}");
+            assert_eq!(x.server_activity_id, y.server_activity_id, "{at}");
+            assert_eq!(
+                (&x.outcome, &x.cause, x.disconnect_reason),
+                (&y.outcome, &y.cause, y.disconnect_reason),
+                "{at}"
+            );
+            assert_eq!((&x.start, &x.end), (&y.start, &y.end), "{at}");
+            let ids = |c: &rdpsleuth_samples::expected::ExpectedConnection| {
+                c.evidence
+                    .iter()
+                    .map(|e| (e.event_id, e.record_id, e.time.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ids(x), ids(y), "{at}: evidence");
+        }
+        // Files by (host position, channel): renamed folders sort differently.
+        let keyed = |bundle: &rdpsleuth_samples::generate::Bundle| {
+            let mut files: Vec<_> = bundle
+                .files
+                .iter()
+                .map(|f| {
+                    let host = bundle.expected.hosts.iter().position(|h| h.name == f.host);
+                    (
+                        (host, f.channel.clone()),
+                        f.records
+                            .iter()
+                            .map(|r| (r.event_id, r.record_id, r.time_created, r.activity_id))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
+            files.sort_by(|a, b| a.0.cmp(&b.0));
+            files
+        };
+        assert!(
+            keyed(&original) == keyed(&renamed),
+            "{}: records differ",
+            scenario.name
+        );
+    }
+}
