@@ -67,8 +67,29 @@ pub struct Diagnoses {
     pub onsets: Onsets,
 }
 
-/// Picks the findings to show: one per event (or per fact), strongest first.
-fn select(all: &[Finding], cause: Option<Cause>, direction: Direction, max: usize) -> Vec<Finding> {
+/// True when two events say the same thing: the same record shape from the same host (a
+/// storm of identical alerts, one DNS timeout per retry).
+fn same_content(a: &Analysis<'_>, x: Option<usize>, y: Option<usize>) -> bool {
+    match (x.and_then(|i| a.event(i)), y.and_then(|i| a.event(i))) {
+        (Some(p), Some(q)) => {
+            p.host == q.host
+                && p.event_id == q.event_id
+                && p.provider == q.provider
+                && p.fields == q.fields
+        }
+        _ => false,
+    }
+}
+
+/// Picks the findings to show: one per event (or per fact) and per distinct content,
+/// strongest first.
+fn select(
+    a: &Analysis<'_>,
+    all: &[Finding],
+    cause: Option<Cause>,
+    direction: Direction,
+    max: usize,
+) -> Vec<Finding> {
     let mut chosen: Vec<&Finding> = all
         .iter()
         .filter(|f| f.direction == direction && cause.is_none_or(|c| f.cause == c))
@@ -89,7 +110,7 @@ fn select(all: &[Finding], cause: Option<Cause>, direction: Direction, max: usiz
             continue;
         }
         let same = |x: &Finding| match (x.event, f.event) {
-            (Some(a), Some(b)) => a == b,
+            (Some(p), Some(q)) => p == q || same_content(a, Some(p), Some(q)),
             (None, None) => x.rule.id == f.rule.id,
             _ => false,
         };
@@ -106,15 +127,21 @@ pub fn diagnose_connection(a: &Analysis<'_>, conn: usize, all: Vec<Finding>) -> 
     let mut evidence: Vec<Finding>;
     let against: Vec<Finding>;
     if ranking.cause == Cause::Unknown {
-        evidence = select(&all, None, Direction::For, MAX_EVIDENCE);
+        evidence = select(a, &all, None, Direction::For, MAX_EVIDENCE);
         against = Vec::new();
     } else {
-        evidence = select(&all, Some(ranking.cause), Direction::For, MAX_EVIDENCE);
+        evidence = select(a, &all, Some(ranking.cause), Direction::For, MAX_EVIDENCE);
         for (alt, p) in &ranking.alternatives {
             if *alt == Cause::Unknown || *p < ALTERNATIVE_EVIDENCE_CONFIDENCE {
                 continue;
             }
-            for f in select(&all, Some(*alt), Direction::For, MAX_ALTERNATIVE_EVIDENCE) {
+            for f in select(
+                a,
+                &all,
+                Some(*alt),
+                Direction::For,
+                MAX_ALTERNATIVE_EVIDENCE,
+            ) {
                 let shown = evidence
                     .iter()
                     .any(|x| x.event.is_some() && x.event == f.event && x.cause == f.cause);
@@ -123,7 +150,13 @@ pub fn diagnose_connection(a: &Analysis<'_>, conn: usize, all: Vec<Finding>) -> 
                 }
             }
         }
-        against = select(&all, Some(ranking.cause), Direction::Against, MAX_AGAINST);
+        against = select(
+            a,
+            &all,
+            Some(ranking.cause),
+            Direction::Against,
+            MAX_AGAINST,
+        );
     }
     let names = Names::collect(a, conn, &all);
     let steps = remediation(ranking.cause, &all, &names);

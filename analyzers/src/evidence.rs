@@ -588,6 +588,10 @@ fn check(
             .iter()
             .filter_map(|n| number(f, n))
             .any(|v| values.contains(&v)),
+        Cond::NotNum(names, values) => !names
+            .iter()
+            .filter_map(|n| number(f, n))
+            .any(|v| values.contains(&v)),
         Cond::NonZero(name) => number(f, name).is_some_and(|v| v != 0),
         Cond::Bits(name, mask) => text(f, name)
             .and_then(parse_hex_u64)

@@ -72,6 +72,8 @@ pub static STEPS: &[Step] = &[
     step(TlsMismatch, Always, "As a temporary test only, set 'Require use of specific security layer for remote (RDP) connections' to Negotiate on {server} (Group Policy → Remote Desktop Session Host → Security) and retry."),
     // credssp_nla
     step(CredsspNla, Fired(&["credssp-version-refused"]), "Install the CredSSP updates (CVE-2018-0886, May 2018 or later) on both {client} and {server}, so that they speak the same CredSSP version."),
+    step(CredsspNla, Reason(&[0xB09]), "The host requires Network Level Authentication and {client} does not offer it: use an up-to-date Remote Desktop client with CredSSP enabled (on old systems, turn on the CredSSP security provider); switching off 'Require user authentication … Network Level Authentication' on {server} is a last resort."),
+    step(CredsspNla, Reason(&[0x1607, 0x1707, 0x2107, 0xF08]), "Credential delegation policy stops {client} from sending credentials to the host: allow it for TERMSRV/{target} (Computer Configuration → Administrative Templates → System → Credentials Delegation → 'Allow delegating fresh credentials', with NTLM-only server authentication if the host is not in the domain), or type the credentials when asked instead of using saved ones."),
     step(CredsspNla, Always, "If one end cannot be updated at once, set 'Encryption Oracle Remediation' (Computer Configuration → Administrative Templates → System → Credentials Delegation) to Mitigated on the updated end for the time being — never leave it on Vulnerable — then update the other end and restore Force Updated Clients."),
     step(CredsspNla, Fired(&["credssp-no-protocol", "credssp-authentication-error", "credssp-bad-target"]), "Check that {server} reaches a domain controller and that its TERMSRV service principal names are registered (setspn -L {server})."),
     step(CredsspNla, Always, "Check the client's saved credentials (Credential Manager) and the host's 'Require user authentication for remote connections by using Network Level Authentication' setting."),
@@ -293,7 +295,11 @@ pub fn remediation(cause: Cause, findings: &[Finding], names: &Names) -> Vec<Str
         "ntlm-validation-failed",
         "host-logon-api-failed",
     ]);
-    let reasons = decoded_of(&["client-disconnect-reason"]);
+    let reasons: Vec<u64> = findings
+        .iter()
+        .filter(|f| f.direction == Direction::For && f.rule.id == "client-disconnect-reason")
+        .filter_map(|f| f.code)
+        .collect();
     let mut out: Vec<String> = Vec::new();
     for s in STEPS.iter().filter(|s| s.cause == cause) {
         let applies = match s.when {

@@ -164,6 +164,8 @@ pub enum Cond {
     OneOf(Text, &'static [&'static str]),
     /// The value of one of these fields, as a number in any rendering, is one of these.
     Num(&'static [&'static str], &'static [u64]),
+    /// None of these fields holds one of these numbers (absent fields pass).
+    NotNum(&'static [&'static str], &'static [u64]),
     /// The field holds a number that is not zero.
     NonZero(&'static str),
     /// The field holds a number (hex without `0x` accepted) with any of these bits set.
@@ -792,6 +794,11 @@ pub static RULES: &[Rule] = &[
         ev("firewall", &[2004, 2005, 2071, 2073, 2097, 2099], &[Cond::Num(&["Action"], &[2]), Cond::Matches(Text::All, RDP_RULE_NAME)]),
         Side::Either, Scope::Context,
         &[pro(&[FirewallBlock], STRONG)],
+        A_WEEK, true),
+    rule("firewall-rdp-rule-allowed", "a firewall rule allowing Remote Desktop was added (a fix, or a change)",
+        ev("firewall", RULE_ADDED, &[Cond::Matches(Text::All, RDP_RULE_NAME), Cond::NotNum(&["Action"], &[2])]),
+        Side::Either, Scope::Context,
+        &[],
         A_WEEK, true),
     rule("firewall-rdp-rule-modified", "a firewall rule for Remote Desktop was modified",
         ev("firewall", RULE_MODIFIED, &[Cond::Matches(Text::Field("RuleName"), RDP_RULE_NAME)]),
