@@ -25,7 +25,7 @@ use crate::identity::{Identity, hint_targets};
 use crate::link::{Linking, host_offsets, link};
 use crate::model::{Connection, EventIndex, HostId, Lane, Relation, TimelineEntry, Timelines};
 use crate::net;
-use crate::outcome::{OutcomeFacts, outcome};
+use crate::outcome::{OutcomeFacts, PROBE_CONNECTIONS, PROBE_WINDOW_SECONDS, outcome};
 
 /// Settings of a build.
 #[derive(Clone, Debug)]
@@ -305,6 +305,34 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
             .then_with(|| a.host.cmp(&b.host))
     });
 
+    // Addresses that had a session on a host (users' machines), and the accept times of each
+    // address's connections per host (to tell a probing scanner from a user retrying).
+    let with_session: BTreeSet<(HostId, IpAddr)> = servers
+        .iter()
+        .filter(|h| h.conn.session_started)
+        .filter_map(|h| h.conn.client_ip.map(|ip| (h.conn.server, ip)))
+        .collect();
+    let mut accepted: std::collections::HashMap<(HostId, IpAddr), Vec<Timestamp>> =
+        std::collections::HashMap::new();
+    for h in &servers {
+        if let Some(ip) = h.conn.client_ip {
+            accepted
+                .entry((h.conn.server, ip))
+                .or_default()
+                .push(h.conn.start);
+        }
+    }
+    for times in accepted.values_mut() {
+        times.sort();
+    }
+    let probing = |server: HostId, ip: IpAddr, at: Timestamp| -> bool {
+        accepted.get(&(server, ip)).is_some_and(|times| {
+            let lo = times.partition_point(|t| *t < at.add_seconds(-PROBE_WINDOW_SECONDS));
+            let hi = times.partition_point(|t| *t <= at.add_seconds(PROBE_WINDOW_SECONDS));
+            hi.saturating_sub(lo) >= PROBE_CONNECTIONS
+        })
+    };
+
     let width = drafts.len().to_string().len().max(4);
     let mut owner: Vec<Option<usize>> = vec![None; events.len()];
     let mut connections: Vec<Connection> = Vec::with_capacity(drafts.len());
@@ -345,10 +373,10 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
                 _ => None,
             }
         });
-        // An address is a known machine's when the logs of that machine are among the inputs
-        // (an attacker's or a scanner's address that once got a session is not).
+        // An address is a known machine's when the logs of that machine are among the inputs.
         let known_client = client_address
             .is_some_and(|ip| identity.hosts_with_ip(ip).any(|x| Some(x) != d.server));
+        let host_side = h.and_then(|h| Some((h.conn.server, h.conn.client_ip?, h.conn.start)));
         let owned: Vec<EventIndex> = entries.iter().map(|x| x.event).collect();
         let result = outcome(
             &events,
@@ -357,6 +385,9 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
                 host: h.map(|h| &h.conn),
                 owned: &owned,
                 known_client,
+                returning_user: host_side
+                    .is_some_and(|(server, ip, _)| with_session.contains(&(server, ip))),
+                probing: host_side.is_some_and(|(server, ip, at)| probing(server, ip, at)),
             },
         );
         connections.push(Connection {

@@ -7,12 +7,15 @@
 //!    ends; 3, "disconnected by the server", is normal after a logon, so here it is a failure —
 //!    unless the attempt lasted [`SESSION_LIKE_SECONDS`], then unknown), or the connection owns host-side failure evidence ([`FAILURE_EVIDENCE`]: 139,
 //!    140, 97, TermDD 50/56, a 4625, a failing key operation, a TLS error, a packet filter
-//!    block). For a connection the host saw without any client log, failure evidence counts only
-//!    when a user is visible: credentials were tried (140, 4625, 1149, a user name), or the
-//!    address is one of a machine whose logs are among the inputs.
-//! 3. **Unknown** — everything else, notably what Internet scanners and probes leave: the host
-//!    saw a connection torn down, perhaps with a protocol error, but nobody tried to log on and
-//!    no client log speaks for it.
+//!    block). For a connection the host saw without any client log, a user must be visible —
+//!    credentials were tried (140, 4625, 1149, a user name), or the address is one of a machine
+//!    whose logs are among the inputs, or it got a session on this host at another time — and
+//!    the address must not be probing ([`PROBE_CONNECTIONS`] connections within
+//!    [`PROBE_WINDOW_SECONDS`]); then failure evidence, or the host tearing the connection down
+//!    without a session, makes it a failure.
+//! 3. **Unknown** — everything else, notably what Internet scanners, brute-forcers and probes
+//!    leave: the host saw connections torn down, perhaps with protocol errors, but nobody
+//!    visible tried to log on and no client log speaks for them.
 
 use rdpsleuth_parser::Event;
 
@@ -111,6 +114,29 @@ pub struct OutcomeFacts<'a> {
     pub owned: &'a [EventIndex],
     /// The client address belongs to a host whose logs are among the inputs.
     pub known_client: bool,
+    /// The client address got a session on this host at another time (a user's machine).
+    pub returning_user: bool,
+    /// The client address opened [`PROBE_CONNECTIONS`] or more connections to this host within
+    /// [`PROBE_WINDOW_SECONDS`] of this one: a scanner or a brute-forcer, not a user.
+    pub probing: bool,
+}
+
+/// Connections from one address within [`PROBE_WINDOW_SECONDS`] (either side) that make it a
+/// probe rather than a user retrying.
+pub const PROBE_CONNECTIONS: usize = 10;
+/// See [`PROBE_CONNECTIONS`].
+pub const PROBE_WINDOW_SECONDS: f64 = 60.0;
+
+/// Host records that show a connection ended (RdpCoreTS 102/103, 72 `OnDisconnected…`, LSM 40).
+fn is_teardown(e: &Event) -> bool {
+    match (e.kind.key(), e.event_id) {
+        ("rdpcorets", 102 | 103) | ("lsm", 40) => true,
+        ("rdpcorets", 72) => e
+            .fields
+            .text("MethodName")
+            .is_some_and(|m| m.starts_with("OnDisconnected")),
+        _ => false,
+    }
 }
 
 /// Decides a connection's outcome.
@@ -139,11 +165,16 @@ pub fn outcome(events: &[Event], facts: &OutcomeFacts<'_>) -> Outcome {
         || facts
             .host
             .is_some_and(|h| h.credential_failure || h.security_layer_error);
-    if !evidence {
-        return Outcome::Unknown;
-    }
     if facts.attempt.is_some() {
-        return Outcome::Failed;
+        return if evidence {
+            Outcome::Failed
+        } else {
+            Outcome::Unknown
+        };
+    }
+    // Only the host's side: a user must be visible, and not a probe.
+    if facts.probing {
+        return Outcome::Unknown;
     }
     let credentials_tried = facts
         .host
@@ -151,7 +182,11 @@ pub fn outcome(events: &[Event], facts: &OutcomeFacts<'_>) -> Outcome {
         || owned().any(|e| {
             matches!(e.event_id, 4624 | 4625) && matches!(e.kind.key(), "logon" | "logon_failure")
         });
-    if credentials_tried || facts.known_client {
+    if !(credentials_tried || facts.known_client || facts.returning_user) {
+        return Outcome::Unknown;
+    }
+    // A user's connection the host tore down without giving it a session.
+    if evidence || owned().any(is_teardown) {
         Outcome::Failed
     } else {
         Outcome::Unknown
@@ -201,6 +236,8 @@ mod tests {
                     host: None,
                     owned: &owned,
                     known_client: false,
+                    returning_user: false,
+                    probing: false,
                 },
             )
         };
@@ -214,6 +251,8 @@ mod tests {
             host: None,
             owned: &owned,
             known_client: false,
+            returning_user: false,
+            probing: false,
         };
         assert_eq!(outcome(&events, &facts), Outcome::Unknown);
         assert_eq!(run(3, true), Outcome::Succeeded);
@@ -223,11 +262,23 @@ mod tests {
     }
 
     fn host_only(events: &[Event], h: &HostConnection, known_client: bool) -> Outcome {
+        with_facts(events, h, known_client, false, false)
+    }
+
+    fn with_facts(
+        events: &[Event],
+        h: &HostConnection,
+        known_client: bool,
+        returning_user: bool,
+        probing: bool,
+    ) -> Outcome {
         let facts = OutcomeFacts {
             attempt: None,
             host: Some(h),
             owned: &h.events,
             known_client,
+            returning_user,
+            probing,
         };
         outcome(events, &facts)
     }
@@ -239,6 +290,10 @@ mod tests {
         assert_eq!(host_only(&events, &h, false), Outcome::Unknown);
         // The same from a known client's address: a failure.
         assert_eq!(host_only(&events, &h, true), Outcome::Failed);
+        // From an address that had sessions here, a failure — unless it is probing.
+        assert_eq!(with_facts(&events, &h, false, true, false), Outcome::Failed);
+        assert_eq!(with_facts(&events, &h, false, true, true), Outcome::Unknown);
+        assert_eq!(with_facts(&events, &h, true, false, true), Outcome::Unknown);
         // Credentials tried and refused (140): a failure even from a stranger.
         let refused = corets(
             "SRV01",
@@ -252,7 +307,7 @@ mod tests {
         // A session: succeeded.
         let (events, h) = host(true, vec![]);
         assert_eq!(host_only(&events, &h, false), Outcome::Succeeded);
-        // Torn down without an error: unknown even from a known client.
+        // Torn down without an error: unknown from a stranger, a failure from a user's machine.
         let events = vec![
             corets(
                 "SRV01",
@@ -264,7 +319,14 @@ mod tests {
             corets("SRV01", Some(guid(3)), 102, 10, &[]),
         ];
         let h = host_connections(&events, 0, &[0, 1]).remove(0).conn;
-        assert_eq!(host_only(&events, &h, true), Outcome::Unknown);
+        assert_eq!(host_only(&events, &h, false), Outcome::Unknown);
+        assert_eq!(with_facts(&events, &h, false, true, false), Outcome::Failed);
+        // Accepted and not (yet) torn down: unknown.
+        let h = host_connections(&events[..1], 0, &[0]).remove(0).conn;
+        assert_eq!(
+            with_facts(&events, &h, false, true, false),
+            Outcome::Unknown
+        );
     }
 
     #[test]
