@@ -46,11 +46,7 @@ fn outcome_name(o: Outcome) -> &'static str {
     }
 }
 
-fn find<'a>(
-    t: &'a Timelines,
-    client: Option<Guid>,
-    server: Option<Guid>,
-) -> Option<&'a Connection> {
+fn find(t: &Timelines, client: Option<Guid>, server: Option<Guid>) -> Option<&Connection> {
     t.connections.iter().find(|c| {
         (client.is_some() && c.client_activity_id == client)
             || (client.is_none() && server.is_some() && c.server_activity_id == server)
