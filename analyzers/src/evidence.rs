@@ -631,6 +631,10 @@ fn check(
             };
             flow.remote == Some(client)
         }
+        Cond::InboundToRdpPort => rdpsleuth_timelines::net::flow(e).is_some_and(|flow| {
+            let ports = rdpsleuth_parser::catalog::Catalog::global().rdp_ports();
+            flow.inbound != Some(false) && flow.local_port.is_some_and(|p| ports.contains(&p))
+        }),
         Cond::TimeJump(min) => {
             let t = |name: &str| text(f, name).and_then(Timestamp::parse);
             matches!((t("NewTime"), t("OldTime")), (Some(n), Some(o)) if n.seconds_since(o).abs() >= min)
@@ -1242,6 +1246,42 @@ mod rule_tests {
         assert!(f.iter().any(|x| x.0 == "fact-later-success"
             && x.1 == Direction::Against
             && x.2 == Cause::CertExpired));
+    }
+
+    #[test]
+    fn context_drops_count_only_from_the_clients_address() {
+        let drop = |ms: i64, from: &str| {
+            security(
+                "SRV01.corp.local",
+                5152,
+                ms,
+                &[
+                    ("Direction", "%%14592"),
+                    ("SourceAddress", from),
+                    ("SourcePort", "51000"),
+                    ("DestAddress", "10.0.0.10"),
+                    ("DestPort", "3389"),
+                    ("Protocol", "6"),
+                ],
+            )
+        };
+        let mut events = attempt(0x1000, -3_600_000, 1, true);
+        events.extend(hosted(1, -3_599_920, 50_000, true));
+        let mut blocked = attempt(0x2000, 0, 516, false);
+        blocked.retain(|e| e.event_id != 1025);
+        events.extend(blocked);
+        // A scanner's drop at the same time argues nothing.
+        events.push(drop(1_000, "198.51.100.7"));
+        let f = failed_findings(events.clone());
+        assert!(!f.iter().any(|x| x.0.starts_with("wfp-blocked")), "{f:?}");
+        // The client's own address, 20 s after its attempt (not joined to it): context.
+        events.push(drop(21_000, "10.0.0.5"));
+        let f = failed_findings(events);
+        assert!(
+            f.iter()
+                .any(|x| x.0.starts_with("wfp-blocked") && x.2 == Cause::FirewallBlock),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -195,6 +195,9 @@ pub enum Cond {
     NamesServer(&'static str),
     /// A packet-filter record whose remote address is the connection's client address.
     FromClient,
+    /// A packet-filter record of inbound traffic to an RDP port of the logging machine
+    /// (WFP `Direction` / pfirewall.log `path`, ports normalised to local/remote).
+    InboundToRdpPort,
     /// A time change (Kernel-General 1 `NewTime` / `OldTime`) of at least this many seconds
     /// either way (synchronisation logs many changes of microseconds).
     TimeJump(f64),
@@ -761,7 +764,7 @@ pub static RULES: &[Rule] = &[
         &[pro(&[SecuritySoftware], STRONG)],
         LOGON, false),
     rule("wfp-blocked-client-address", "the Windows Filtering Platform blocked the client's address on the RDP port around the attempt",
-        ev("wfp", WFP_BLOCKS, &[Cond::FromClient, Cond::NotMatches(Text::Field("FilterOrigin"), VENDOR_TEXT)]),
+        ev("wfp", WFP_BLOCKS, &[Cond::FromClient, Cond::InboundToRdpPort, Cond::NotMatches(Text::Field("FilterOrigin"), VENDOR_TEXT)]),
         Side::Server, Scope::Context,
         &[pro(&[FirewallBlock], STRONG)],
         Window { before: 30.0, after: 30.0, half_life: 20.0 }, false),
