@@ -53,14 +53,14 @@ fn find(t: &Timelines, client: Option<Guid>, server: Option<Guid>) -> Option<&Co
     })
 }
 
-/// Checks one bundle; returns its problems.
-fn check(bundle: &Path) -> Vec<String> {
+/// Checks one bundle; returns its problems and how many skewed clock offsets it checked.
+fn check(bundle: &Path) -> (Vec<String>, usize) {
     let expected: Value = match std::fs::read(bundle.join("expected.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
     {
         Some(v) => v,
-        None => return vec!["unreadable expected.json".into()],
+        None => return (vec!["unreadable expected.json".into()], 0),
     };
     let ingested = ingest(&inputs(bundle), &IngestOptions::default(), &());
     let t = build(ingested.events, &ingested.reports);
@@ -104,6 +104,36 @@ fn check(bundle: &Path) -> Vec<String> {
             ));
         }
     }
+    // Estimated clock offsets match the injected skews (server minus client) within 2 s.
+    let skew = |name: &str| {
+        expected["hosts"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .find(|h| {
+                h["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .and_then(|h| h["clock_skew_seconds"].as_f64())
+    };
+    let mut skewed = 0;
+    for o in &t.clock_offsets {
+        let (client, server) = (&t.hosts[o.client].name, &t.hosts[o.server].name);
+        let (Some(c), Some(s)) = (skew(client), skew(server)) else {
+            continue;
+        };
+        if (s - c).abs() >= 30.0 {
+            skewed += 1;
+        }
+        if (o.seconds - (s - c)).abs() > 2.0 {
+            problems.push(format!(
+                "offset {client} → {server}: {:.3} s, skews say {:.3} s",
+                o.seconds,
+                s - c
+            ));
+        }
+    }
     for (c, seen) in t.connections.iter().zip(&accounted) {
         if !seen && c.outcome == Outcome::Failed {
             problems.push(format!(
@@ -112,7 +142,7 @@ fn check(bundle: &Path) -> Vec<String> {
             ));
         }
     }
-    problems
+    (problems, skewed)
 }
 
 #[test]
@@ -125,8 +155,11 @@ fn sample_bundles_give_the_expected_connections() {
     folders.sort();
     assert!(!folders.is_empty(), "no bundle with expected.json");
     let mut report = Vec::new();
+    let mut skewed = 0;
     for folder in &folders {
-        for problem in check(folder) {
+        let (problems, n) = check(folder);
+        skewed += n;
+        for problem in problems {
             report.push(format!(
                 "{}: {problem}",
                 folder
