@@ -3,7 +3,7 @@
 //! files, single-threaded and with every core, plus the whole ingest of the folder.
 //!
 //! `cargo bench -p rdpsleuth-parser --bench read -- [DIR] [--runs N] [--evtx-dump PATH]
-//! [--no-evtx-dump] [--only SUBSTRING] [--pass dump|full|catalog|parse|ingest]...`
+//! [--no-evtx-dump] [--only SUBSTRING] [--pass dump|full|catalog|parse|ingest]... [--problems]`
 //! prints a Markdown table (best of N runs; MB/s over the files' sizes, records/s over the
 //! records the full pass reads). `scripts/bench-read.sh` runs it and adds the machine details.
 
@@ -28,6 +28,8 @@ struct Args {
     only: Option<String>,
     /// Only these passes (`dump`, `full`, `catalog`, `parse`, `ingest`); all when empty.
     passes: Vec<String>,
+    /// After the ingest pass, list the inputs with problems and print the coverage.
+    show_problems: bool,
 }
 
 impl Args {
@@ -44,6 +46,7 @@ fn args() -> Args {
         .filter(|p| p.is_file());
     let mut only = None;
     let mut passes = Vec::new();
+    let mut show_problems = false;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -52,6 +55,7 @@ fn args() -> Args {
             "--no-evtx-dump" => evtx_dump = None,
             "--only" => only = it.next(),
             "--pass" => passes.extend(it.next()),
+            "--problems" => show_problems = true,
             "--bench" => {}
             other if !other.starts_with('-') => dir = PathBuf::from(other),
             _ => {}
@@ -63,6 +67,7 @@ fn args() -> Args {
         evtx_dump,
         only,
         passes,
+        show_problems,
     }
 }
 
@@ -278,4 +283,31 @@ fn main() {
         totals.records as f64 / t.as_secs_f64(),
         totals.kept
     );
+    if args.show_problems {
+        println!();
+        for report in got
+            .reports
+            .iter()
+            .filter(|r| !r.errors.is_empty() || r.skipped.is_some())
+        {
+            println!(
+                "- {}: {} records, {} kept, {} failed{}{}",
+                report.path,
+                report.records,
+                report.kept,
+                report.failed,
+                report
+                    .skipped
+                    .as_deref()
+                    .map(|s| format!(", skipped: {s}"))
+                    .unwrap_or_default(),
+                report
+                    .errors
+                    .first()
+                    .map(|e| format!(", first problem: {e}"))
+                    .unwrap_or_default(),
+            );
+        }
+        println!("\n{}", got.coverage);
+    }
 }

@@ -13,9 +13,32 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, Side, channel};
+use crate::catalog::{Catalog, channel};
 use crate::event::Timestamp;
 use crate::input::InputReport;
+
+/// What a machine does in the connections its logs show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the RDP client.
+    Client,
+    /// Accepts RDP connections.
+    Host,
+    /// An RD Gateway.
+    Gateway,
+}
+
+impl Role {
+    /// The role's name in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Host => "host",
+            Role::Gateway => "gateway",
+        }
+    }
+}
 
 /// A log a host of some role should provide.
 #[derive(Clone, Copy, Debug)]
@@ -24,8 +47,8 @@ pub struct ExpectedChannel {
     pub channel: &'static str,
     /// Other channels that stand in for it (the firewall text log for the firewall channel).
     pub or: &'static [&'static str],
-    /// The role that logs it: `Client`, `Host`, or `Either` for both.
-    pub side: Side,
+    /// The role that logs it; `None` for every role.
+    pub role: Option<Role>,
     /// True when the log is off by default or often absent; its absence is only a hint.
     pub optional: bool,
     /// What the analysis loses without it.
@@ -37,66 +60,74 @@ pub const EXPECTED_CHANNELS: &[ExpectedChannel] = &[
     ExpectedChannel {
         channel: channel::RDP_CLIENT,
         or: &[],
-        side: Side::Client,
+        role: Some(Role::Client),
         optional: false,
         why: "the client's connection attempts and disconnect reasons",
     },
     ExpectedChannel {
         channel: channel::RDPCORETS,
         or: &[],
-        side: Side::Host,
+        role: Some(Role::Host),
         optional: false,
         why: "the host's RDP stack: connections accepted, security negotiation, errors",
     },
     ExpectedChannel {
         channel: channel::RCM,
         or: &[],
-        side: Side::Host,
+        role: Some(Role::Host),
         optional: false,
         why: "listener state and successful network authentication (1149)",
     },
     ExpectedChannel {
         channel: channel::LSM,
         or: &[],
-        side: Side::Host,
+        role: Some(Role::Host),
         optional: false,
         why: "session logon, reconnect and disconnect",
     },
     ExpectedChannel {
+        channel: channel::GATEWAY,
+        or: &[],
+        role: Some(Role::Gateway),
+        optional: false,
+        why: "the gateway's connection authorisation and its certificate",
+    },
+    ExpectedChannel {
         channel: channel::SYSTEM,
         or: &[],
-        side: Side::Either,
+        role: None,
         optional: false,
         why: "certificates, Schannel TLS errors, services, network and trust",
     },
     ExpectedChannel {
         channel: channel::SECURITY,
         or: &[],
-        side: Side::Either,
+        role: None,
         optional: false,
         why: "logons and logon failures, private-key access, packet filtering",
     },
     ExpectedChannel {
         channel: channel::CAPI2,
         or: &[],
-        side: Side::Either,
+        role: None,
         optional: true,
         why: "certificate chain building (off by default)",
     },
     ExpectedChannel {
         channel: channel::FIREWALL,
         or: &[channel::FIREWALL_LOG],
-        side: Side::Either,
+        role: None,
         optional: true,
         why: "firewall configuration changes and dropped packets",
     },
 ];
 
 /// Channels whose records show a host's role.
-pub const ROLE_SIGNS: &[(&str, Side)] = &[
-    (channel::RDP_CLIENT, Side::Client),
-    (channel::RDPCORETS, Side::Host),
-    (channel::RCM, Side::Host),
+pub const ROLE_SIGNS: &[(&str, Role)] = &[
+    (channel::RDP_CLIENT, Role::Client),
+    (channel::RDPCORETS, Role::Host),
+    (channel::RCM, Role::Host),
+    (channel::GATEWAY, Role::Gateway),
 ];
 
 /// Name used for records that name no computer and come without a host hint.
@@ -122,8 +153,8 @@ pub struct ChannelCoverage {
 pub struct MissingChannel {
     /// The channel.
     pub channel: String,
-    /// The role that needs it.
-    pub side: Side,
+    /// The role that needs it; `None` for every role.
+    pub role: Option<Role>,
     /// True when its absence is expected (off by default).
     pub optional: bool,
     /// What the analysis loses without it.
@@ -137,11 +168,11 @@ pub struct HostCoverage {
     pub host: String,
     /// Other spellings merged into it.
     pub aliases: Vec<String>,
-    /// Roles its logs show (`client`, `host`); empty when they show none.
-    pub roles: Vec<Side>,
+    /// Roles its logs show (`client`, `host`, `gateway`); empty when they show none.
+    pub roles: Vec<Role>,
     /// The catalogued channels present, by name.
     pub channels: Vec<ChannelCoverage>,
-    /// Expected channels absent, for its roles (for both roles when its role is unknown).
+    /// Expected channels absent, for its roles (for client and host when its role is unknown).
     pub missing: Vec<MissingChannel>,
 }
 
@@ -302,23 +333,24 @@ fn merge_short_names(hosts: &mut HostMap) {
     }
 }
 
-fn roles_of(channels: &[ChannelCoverage]) -> Vec<Side> {
+fn roles_of(channels: &[ChannelCoverage]) -> Vec<Role> {
     let mut roles = Vec::new();
-    for (name, side) in ROLE_SIGNS {
+    for (name, role) in ROLE_SIGNS {
         let present = channels
             .iter()
             .any(|c| c.channel.eq_ignore_ascii_case(name) && c.records > 0);
-        if present && !roles.contains(side) {
-            roles.push(*side);
+        if present && !roles.contains(role) {
+            roles.push(*role);
         }
     }
     roles
 }
 
-fn missing_for(roles: &[Side], channels: &[ChannelCoverage]) -> Vec<MissingChannel> {
-    let wanted = |side: Side| match side {
-        Side::Either => true,
-        side => roles.is_empty() || roles.contains(&side),
+fn missing_for(roles: &[Role], channels: &[ChannelCoverage]) -> Vec<MissingChannel> {
+    let wanted = |role: Option<Role>| match role {
+        None => true,
+        Some(role) if roles.is_empty() => role != Role::Gateway,
+        Some(role) => roles.contains(&role),
     };
     let present = |name: &str| {
         channels
@@ -327,11 +359,11 @@ fn missing_for(roles: &[Side], channels: &[ChannelCoverage]) -> Vec<MissingChann
     };
     EXPECTED_CHANNELS
         .iter()
-        .filter(|e| wanted(e.side))
+        .filter(|e| wanted(e.role))
         .filter(|e| !present(e.channel) && !e.or.iter().any(|alt| present(alt)))
         .map(|e| MissingChannel {
             channel: e.channel.to_string(),
-            side: e.side,
+            role: e.role,
             optional: e.optional,
             why: e.why.to_string(),
         })
@@ -344,14 +376,6 @@ pub fn short_channel(name: &str) -> &str {
     name.strip_prefix("TerminalServices-")
         .or_else(|| name.strip_prefix("RemoteDesktopServices-"))
         .unwrap_or(name)
-}
-
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Client => "client",
-        Side::Host => "host",
-        Side::Either => "either",
-    }
 }
 
 impl fmt::Display for Coverage {
@@ -375,7 +399,7 @@ impl fmt::Display for Coverage {
             } else {
                 host.roles
                     .iter()
-                    .map(|s| side_name(*s))
+                    .map(|r| r.name())
                     .collect::<Vec<_>>()
                     .join("+")
             };
@@ -400,10 +424,10 @@ impl fmt::Display for Coverage {
                     .iter()
                     .map(|m| {
                         let mut text = short_channel(&m.channel).to_string();
-                        match (m.side, m.optional) {
+                        match (m.role, m.optional) {
                             (_, true) => text.push_str(" (optional)"),
-                            (Side::Either, false) => {}
-                            (side, false) => text.push_str(&format!(" ({})", side_name(side))),
+                            (None, false) => {}
+                            (Some(role), false) => text.push_str(&format!(" ({})", role.name())),
                         }
                         text
                     })
@@ -506,7 +530,7 @@ mod tests {
         assert_eq!(srv.host, "SRV.corp.local");
         assert!(srv.aliases.contains(&"SRV".to_string()));
         assert!(srv.aliases.contains(&"srv.corp.local".to_string()));
-        assert_eq!(srv.roles, vec![Side::Host]);
+        assert_eq!(srv.roles, vec![Role::Host]);
         assert!(srv.has(channel::FIREWALL_LOG));
         let system = srv.channel("system").unwrap();
         assert_eq!(
@@ -525,7 +549,7 @@ mod tests {
         );
 
         let wks = coverage.host("WKS1.corp.local").unwrap();
-        assert_eq!(wks.roles, vec![Side::Client]);
+        assert_eq!(wks.roles, vec![Role::Client]);
         assert!(!wks.has("Microsoft-Windows-Sysmon/Operational"));
         let missing: Vec<&str> = wks.missing.iter().map(|m| m.channel.as_str()).collect();
         assert_eq!(
@@ -561,6 +585,36 @@ mod tests {
         );
         assert!(host.missing.iter().any(|m| m.channel == channel::RDPCORETS));
         assert!(!host.missing.iter().any(|m| m.channel == channel::SECURITY));
+    }
+
+    #[test]
+    fn a_gateway_is_expected_to_have_its_own_log() {
+        let reports = [report(
+            "gw/gw.evtx",
+            None,
+            &[
+                (channel::GATEWAY, "GW1", 1, 2, 4),
+                (channel::SYSTEM, "GW1", 1, 2, 4),
+            ],
+        )];
+        let coverage = Coverage::from_reports(&reports, Catalog::global());
+        let gw = coverage.host("gw1").unwrap();
+        assert_eq!(gw.roles, vec![Role::Gateway]);
+        let missing: Vec<&str> = gw.missing.iter().map(|m| m.channel.as_str()).collect();
+        assert_eq!(
+            missing,
+            [channel::SECURITY, channel::CAPI2, channel::FIREWALL]
+        );
+        let unknown = Coverage::from_reports(
+            &[report("x", None, &[(channel::SYSTEM, "X", 1, 2, 1)])],
+            Catalog::global(),
+        );
+        assert!(
+            !unknown.hosts[0]
+                .missing
+                .iter()
+                .any(|m| m.channel == channel::GATEWAY)
+        );
     }
 
     #[test]

@@ -150,12 +150,12 @@ impl Discovery {
 /// Recognises a format from the first bytes of a file, as [`Format::sniff`] does, and further
 /// requires JSON to look like an event export (an `"Event"` or `"System"` key in its first
 /// bytes): collections hold many JSON files that are not event logs (Velociraptor's
-/// `client_info.json`, `uploads.json`, result rows).
+/// `client_info.json`, `uploads.json`, result rows, test expectations).
 pub fn recognise(head: &[u8]) -> Format {
     match Format::sniff(head) {
         format @ (Format::JsonLines | Format::EvtxDumpJson) => {
             let text = decode_head(head);
-            if text.contains("\"Event\"") || text.contains("\"System\"") {
+            if has_json_key(&text, "Event") || has_json_key(&text, "System") {
                 format
             } else {
                 Format::Unknown
@@ -163,6 +163,15 @@ pub fn recognise(head: &[u8]) -> Format {
         }
         format => format,
     }
+}
+
+/// True when `"key"` appears followed by a colon (a key, not a value).
+fn has_json_key(text: &str, key: &str) -> bool {
+    let quoted = format!("\"{key}\"");
+    text.match_indices(&quoted).any(|(at, _)| {
+        text.get(at + quoted.len()..)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
 }
 
 /// Folder names that say nothing about the host: the Windows log layout, collection tool
@@ -912,6 +921,14 @@ mod tests {
         assert_eq!(
             recognise(b"{\"Hostname\": \"FS02\", \"Fqdn\": \"FS02.corp\"}\n"),
             Format::Unknown
+        );
+        assert_eq!(
+            recognise(b"{\"schema\": \"x\", \"channels\": [\"System\", \"Security\"]}\n"),
+            Format::Unknown
+        );
+        assert_eq!(
+            recognise(b"[\n  {\"Event\" : {\"System\": {}}}\n]"),
+            Format::EvtxDumpJson
         );
         assert_eq!(recognise(b"ElfFile\0rest"), Format::Evtx);
     }

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rdpsleuth_parser::catalog::channel;
+use rdpsleuth_parser::coverage::Role;
 use rdpsleuth_parser::ingest::{IngestOptions, Ingested, Progress, ingest};
-use rdpsleuth_parser::{Format, InputReport, Side, Source, Timestamp};
+use rdpsleuth_parser::{Format, InputReport, Source, Timestamp};
 use zip::write::SimpleFileOptions;
 
 fn event(
@@ -190,11 +191,11 @@ fn bundle_is_read_sorted_reported_and_covered() {
 
     let coverage = &got.coverage;
     let wks = coverage.host("WKS1").unwrap();
-    assert_eq!(wks.roles, [Side::Client]);
+    assert_eq!(wks.roles, [Role::Client]);
     assert!(wks.missing.iter().any(|m| m.channel == channel::SECURITY));
     let srv = coverage.host("srv1").unwrap();
     assert_eq!(srv.host, "SRV1.corp.local");
-    assert_eq!(srv.roles, [Side::Host]);
+    assert_eq!(srv.roles, [Role::Host]);
     assert!(srv.has(channel::FIREWALL_LOG));
     assert!(srv.missing.iter().any(|m| m.channel == channel::RCM));
     assert!(!srv.missing.iter().any(|m| m.channel == channel::FIREWALL));
@@ -385,7 +386,7 @@ fn corpus_bundle_from_folder_and_velociraptor_zip() {
     assert_eq!(coverage.hosts.len(), 3, "{coverage}");
     let host = coverage.host("CITADEL-DC01").unwrap();
     assert_eq!(host.host, "CITADEL-DC01.C137.local");
-    assert!(host.roles.contains(&Side::Host) && host.roles.contains(&Side::Client));
+    assert!(host.roles.contains(&Role::Host) && host.roles.contains(&Role::Client));
     for present in [
         channel::RDP_CLIENT,
         channel::RDPCORETS,
@@ -407,4 +408,46 @@ fn corpus_bundle_from_folder_and_velociraptor_zip() {
         .map(|c| c.records)
         .sum();
     assert!(spanned <= records_read && spanned > records_read / 2);
+}
+
+/// The project's sample bundles: one scenario as folders, a KAPE zip and Velociraptor zips
+/// reads the same events, and every layout names the same hosts.
+#[test]
+fn sample_bundle_layouts_read_alike() {
+    let bundles = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/bundles");
+    let layouts = ["", "-kape", "-velociraptor"]
+        .map(|suffix| bundles.join(format!("private_key_keyset{suffix}")));
+    if !layouts.iter().all(|p| p.is_dir()) {
+        println!(
+            "sample bundles not found under {}: skipped",
+            bundles.display()
+        );
+        return;
+    }
+    let read: Vec<Ingested> = layouts
+        .iter()
+        .map(|p| ingest(&[p], &IngestOptions::default(), &()))
+        .collect();
+    assert!(!read[0].events.is_empty());
+    let hosts = |got: &Ingested| -> Vec<String> {
+        got.coverage.hosts.iter().map(|h| h.host.clone()).collect()
+    };
+    for other in &read[1..] {
+        assert_eq!(records(&read[0]), records(other));
+        assert_eq!(hosts(&read[0]), hosts(other));
+        for r in &other.reports {
+            assert!(r.failed == 0 && r.skipped.is_none(), "{r:?}");
+        }
+    }
+    // Hints come from the host folders, the KAPE host folder and client_info.json.
+    for got in &read {
+        let mut hints: Vec<&str> = got
+            .reports
+            .iter()
+            .filter_map(|r| r.host.as_deref())
+            .collect();
+        hints.sort();
+        hints.dedup();
+        assert_eq!(hints.len(), 3, "{hints:?}");
+    }
 }
