@@ -427,7 +427,7 @@ impl Report {
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
             // Serialising plain data with string keys cannot fail; say so if it ever does.
-            format!("{{\"schema\":\"{SCHEMA}\",\"error\":\"{e}\"}}")
+            serde_json::json!({ "schema": SCHEMA, "error": e.to_string() }).to_string()
         });
         s.push('\n');
         s
