@@ -408,6 +408,8 @@ const PROCESS_ROLES: &[&str] = &[
     "winlogon",
     "w32time",
     "rpcss",
+    "sysmon",
+    "powershell",
 ];
 
 impl<'a> Engine<'a> {
@@ -439,9 +441,11 @@ impl<'a> Engine<'a> {
             let mut pids = BTreeMap::new();
             let mut threads = BTreeMap::new();
             for role in PROCESS_ROLES {
-                let pid = 4 * hrng.between(90, 3000) as u32;
+                // One fork per role: adding a role changes no other value.
+                let mut prng = hrng.fork(&format!("process:{role}"));
+                let pid = 4 * prng.between(90, 3000) as u32;
                 pids.insert((*role).to_owned(), pid);
-                let pool: Vec<u32> = (0..8).map(|_| 4 * hrng.between(60, 4000) as u32).collect();
+                let pool: Vec<u32> = (0..8).map(|_| 4 * prng.between(60, 4000) as u32).collect();
                 threads.insert((*role).to_owned(), pool);
             }
             let lsa_activity = {
@@ -497,8 +501,12 @@ impl<'a> Engine<'a> {
             );
             vars.insert("host_user".into(), console_user);
             vars.insert("host_user_sid".into(), user_sid.clone());
-            let conn_no = hrng.between(2, 180) as u32;
-            let session_id = hrng.between(2, 9) as u32;
+            let conn_no = spec
+                .last_connection
+                .unwrap_or_else(|| hrng.between(2, 180) as u32);
+            let session_id = spec
+                .last_session
+                .unwrap_or_else(|| hrng.between(2, 9) as u32);
             hosts.push(HostState {
                 spec: spec.clone(),
                 flags,
@@ -628,6 +636,7 @@ impl<'a> Engine<'a> {
                 match name {
                     "now" => Some(iso_ms(&written)),
                     "now_s" => Some(iso_s(&written)),
+                    "now_sysmon" => Some(written.format("%Y-%m-%d %H:%M:%S%.3f").to_string()),
                     "now7" => Some(iso7(&written)),
                     _ => vars.get(name).cloned(),
                 }
@@ -804,6 +813,141 @@ fn user_sid_for(scenario: &Scenario, user: &str, machine_sid: &str) -> String {
         _ if name.eq_ignore_ascii_case("administrator") => format!("{machine_sid}-500"),
         _ => format!("{machine_sid}-{}", 1000 + rid_of(name) % 50),
     }
+}
+
+/// What a scenario lays down before numbering and writing: per host, every channel's records
+/// and the firewall log's lines in time order; the attempts with their truth. `scale` streams
+/// these out window by window.
+pub(crate) struct Laid {
+    pub(crate) hosts: Vec<LaidHost>,
+    pub(crate) attempts: Vec<LaidAttempt>,
+}
+
+/// One host's laid records.
+pub(crate) struct LaidHost {
+    /// Records by channel, in time order (record ids not yet set).
+    pub(crate) channels: BTreeMap<String, Vec<EventRecord>>,
+    /// Firewall log lines (local time, text without line end), in time order.
+    pub(crate) firewall: Vec<(DateTime<Utc>, String)>,
+    /// The last `RDP-Tcp#N` and session id used.
+    pub(crate) last_connection: u32,
+    pub(crate) last_session: u32,
+}
+
+/// One attempt's truth.
+pub(crate) struct LaidAttempt {
+    pub(crate) id: String,
+    pub(crate) kind: &'static str,
+    pub(crate) outcome: &'static str,
+    pub(crate) cause: Option<String>,
+    pub(crate) variant: Option<String>,
+    pub(crate) client: Option<String>,
+    pub(crate) server: String,
+    pub(crate) client_activity_id: String,
+    pub(crate) server_activity_id: Option<String>,
+    pub(crate) start: DateTime<Utc>,
+}
+
+/// Lay a scenario down without writing it.
+pub(crate) fn lay(lib: &Library, scenario: &Scenario) -> Result<Laid, GenerateError> {
+    scenario.check()?;
+    let mut engine = Engine::new(lib, scenario)?;
+    let mut attempts = engine.plan()?;
+    engine.number(&mut attempts);
+    for index in 0..attempts.len() {
+        engine.lay_attempt(&attempts, index)?;
+    }
+    engine.lay_incidents(&attempts)?;
+    engine.lay_noise()?;
+    let laid_attempts = attempts
+        .iter()
+        .map(|a| {
+            let (outcome, cause, variant) = match &a.kind {
+                AttemptKind::Success { .. } => ("succeeded", None, None),
+                AttemptKind::Failure { incident } => {
+                    let inc = &scenario.incident[*incident];
+                    ("failed", Some(inc.cause.clone()), Some(inc.variant.clone()))
+                }
+                AttemptKind::Scanner { group, .. } => ("failed", None, Some(group.clone())),
+            };
+            LaidAttempt {
+                id: a.id.clone(),
+                kind: a.label,
+                outcome,
+                cause,
+                variant,
+                client: a.client.map(|c| engine.hosts[c].spec.name.clone()),
+                server: engine.hosts[a.server].spec.name.clone(),
+                client_activity_id: a.client_aid.to_string(),
+                server_activity_id: a.reaches_server.then(|| a.server_aid.to_string()),
+                start: a.start,
+            }
+        })
+        .collect();
+    let mut hosts = Vec::with_capacity(engine.hosts.len());
+    for state in &mut engine.hosts {
+        let mut channels = BTreeMap::new();
+        for (channel, mut pending) in std::mem::take(&mut state.pending) {
+            pending.sort_by(|a, b| a.time.cmp(&b.time).then(a.seq.cmp(&b.seq)));
+            channels.insert(channel, pending.into_iter().map(|p| p.record).collect());
+        }
+        let mut lines = std::mem::take(&mut state.firewall);
+        lines.sort_by(|a, b| a.time.cmp(&b.time).then(a.seq.cmp(&b.seq)));
+        let firewall = match (state.spec.pfirewall, state.spec.utc_offset_seconds()) {
+            (Some(fw), Ok(offset)) => lines
+                .into_iter()
+                .filter(|l| fw.log_allowed || l.columns.first().is_none_or(|a| a != "ALLOW"))
+                .map(|l| {
+                    (
+                        l.time,
+                        firewall_line(&l.time, offset, l.columns, fw.pid_column),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        hosts.push(LaidHost {
+            channels,
+            firewall,
+            last_connection: state.conn_no,
+            last_session: state.session_id,
+        });
+    }
+    Ok(Laid {
+        hosts,
+        attempts: laid_attempts,
+    })
+}
+
+/// The header of a Windows Firewall text log.
+pub(crate) fn firewall_header(pid_column: bool) -> String {
+    let mut text = String::from(
+        "#Version: 1.5\r\n#Software: Microsoft Windows Firewall\r\n#Time Format: Local\r\n",
+    );
+    text.push_str("#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path");
+    if pid_column {
+        text.push_str(" pid");
+    }
+    text.push_str("\r\n\r\n");
+    text
+}
+
+/// One firewall log line (local time, no line end).
+fn firewall_line(
+    time: &DateTime<Utc>,
+    offset: i32,
+    mut columns: Vec<String>,
+    pid_column: bool,
+) -> String {
+    let local = *time + Duration::seconds(i64::from(offset));
+    if !pid_column {
+        columns.truncate(15);
+    }
+    format!(
+        "{} {}",
+        local.format("%Y-%m-%d %H:%M:%S"),
+        columns.join(" ")
+    )
 }
 
 /// Generate the bundle of `scenario`.
@@ -1616,14 +1760,7 @@ impl Engine<'_> {
                             })?;
                     let mut lines = std::mem::take(&mut state.firewall);
                     lines.sort_by(|a, b| a.time.cmp(&b.time).then(a.seq.cmp(&b.seq)));
-                    let mut text = String::from(
-                        "#Version: 1.5\r\n#Software: Microsoft Windows Firewall\r\n#Time Format: Local\r\n",
-                    );
-                    text.push_str("#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path");
-                    if fw.pid_column {
-                        text.push_str(" pid");
-                    }
-                    text.push_str("\r\n\r\n");
+                    let mut text = firewall_header(fw.pid_column);
                     let path = format!("{folder}/pfirewall.log");
                     let mut line_no = 5u64;
                     let mut count = 0u64;
@@ -1631,16 +1768,13 @@ impl Engine<'_> {
                         if !fw.log_allowed && line.columns.first().is_some_and(|a| a == "ALLOW") {
                             continue;
                         }
-                        let local = line.time + Duration::seconds(i64::from(offset));
-                        let mut cols = line.columns.clone();
-                        if !fw.pid_column {
-                            cols.truncate(15);
-                        }
-                        text.push_str(&format!(
-                            "{} {}\r\n",
-                            local.format("%Y-%m-%d %H:%M:%S"),
-                            cols.join(" ")
+                        text.push_str(&firewall_line(
+                            &line.time,
+                            offset,
+                            line.columns.clone(),
+                            fw.pid_column,
                         ));
+                        text.push_str("\r\n");
                         line_no += 1;
                         count += 1;
                         firewall_refs.push((

@@ -46,6 +46,7 @@ mod layout;
 pub mod recipe;
 mod record;
 pub mod rng;
+pub mod scale;
 pub mod scenario;
 pub mod template;
 pub mod tree;
@@ -63,6 +64,6 @@ pub use value::{
     Guid, GuidParseError, Sid, SidParseError, Value, ValueError, filetime, hex_upper, parse_hex,
 };
 pub use writer::{
-    EvtxWriter, FILE_FLAG_DIRTY, FILE_HEADER_SIZE, MAX_CHUNKS, RecordError, WriteError,
-    WriteOptions, WrittenLog, write_log,
+    EvtxStreamWriter, EvtxWriter, FILE_FLAG_DIRTY, FILE_HEADER_SIZE, MAX_CHUNKS, RecordError,
+    StreamedLog, WriteError, WriteOptions, WrittenLog, write_log,
 };

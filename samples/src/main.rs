@@ -50,6 +50,24 @@ enum Command {
         #[arg(long, value_name = "PREFIX")]
         rename: Option<String>,
     },
+    /// Write a large multi-host corpus for benchmarks (not checked in), streaming.
+    #[command(
+        after_help = "Examples:\n  rdpsleuth-samples scale --size 2GiB --out /data/rdp-corpus\n  rdpsleuth-samples scale --size 200MB --out /tmp/c --seed 7"
+    )]
+    Scale {
+        /// Approximate total size (2GiB, 500MB, …).
+        #[arg(long, default_value = "2GiB")]
+        size: String,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Recipe folder (default: samples/recipes).
+        #[arg(long)]
+        recipes: Option<PathBuf>,
+    },
     /// List the scenarios with their title.
     List {
         /// Scenario folder (default: samples/scenarios).
@@ -125,6 +143,30 @@ fn run() -> Result<ExitCode> {
                 set.len(),
                 bytes as f64 / 1e6,
                 out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scale {
+            size,
+            out,
+            seed,
+            recipes,
+        } => {
+            let size = rdpsleuth_samples::scale::parse_size(&size).map_err(anyhow::Error::msg)?;
+            let lib = Library::from_dir(&recipes.unwrap_or_else(default_recipe_dir))
+                .context("loading recipes")?;
+            let options = rdpsleuth_samples::scale::ScaleOptions { size, out, seed };
+            let report = rdpsleuth_samples::scale::scale(&lib, &options).context("writing")?;
+            eprintln!(
+                "{} hosts, {} files, {:.1} MB, {} records over {} hours; {} connections, {} failed; manifest.json in {}",
+                report.hosts,
+                report.files,
+                report.bytes as f64 / 1e6,
+                report.records,
+                report.hours,
+                report.connections,
+                report.failures,
+                options.out.display()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -139,6 +139,12 @@ pub struct HostSpec {
     /// Start of its record numbering per channel (default: drawn from the seed).
     #[serde(default)]
     pub first_record: BTreeMap<String, u64>,
+    /// The last `RDP-Tcp#N` number used before the scenario starts (default: drawn).
+    #[serde(default)]
+    pub last_connection: Option<u32>,
+    /// The last session id used before the scenario starts (default: drawn).
+    #[serde(default)]
+    pub last_session: Option<u32>,
 }
 
 fn utc() -> String {
@@ -413,6 +419,8 @@ pub const CHANNEL_ALIASES: &[(&str, &str)] = &[
         "networkprofile",
         "Microsoft-Windows-NetworkProfile/Operational",
     ),
+    ("sysmon", "Microsoft-Windows-Sysmon/Operational"),
+    ("powershell", "Microsoft-Windows-PowerShell/Operational"),
 ];
 
 /// The full channel name of an alias (other names are returned as they are).

@@ -117,6 +117,9 @@ pub enum WriteError {
         "the log needs more than {MAX_CHUNKS} chunks, the most a file header counts; set max_size"
     )]
     TooManyChunks,
+    /// The sink of a streamed log failed.
+    #[error("writing the log: {0}")]
+    Io(String),
 }
 
 /// A chunk that is done, and how many records it holds.
@@ -297,6 +300,176 @@ pub fn write_log<'r>(
     writer.finish()
 }
 
+/// What became of a log written by an [`EvtxStreamWriter`] (a [`WrittenLog`] without the
+/// bytes, which are in the sink).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamedLog {
+    /// Chunks in the file.
+    pub chunk_count: u16,
+    /// The chunk that holds the oldest records.
+    pub oldest_chunk: u16,
+    /// The chunk written last.
+    pub current_chunk: u16,
+    /// Records given to the writer.
+    pub records_written: u64,
+    /// Records still in the file.
+    pub records_kept: u64,
+    /// The oldest record still in the file.
+    pub first_record_id: Option<u64>,
+    /// The file header's next record identifier.
+    pub next_record_id: u64,
+    /// Size of the file.
+    pub file_size: u64,
+}
+
+/// Writes records in order into an EVTX file on a seekable sink, holding one chunk in memory
+/// (for logs of hundreds of megabytes). Same format and ring-buffer behaviour as
+/// [`EvtxWriter`]: a sealed chunk goes to its place in the file at once, and the header is
+/// written last.
+pub struct EvtxStreamWriter<W: std::io::Write + std::io::Seek> {
+    sink: W,
+    capacity: Option<usize>,
+    dirty: bool,
+    /// Records and first record id of each chunk slot in the file.
+    slots: Vec<(u64, Option<u64>)>,
+    sealed: u64,
+    current: ChunkBuilder,
+    last_id: Option<u64>,
+    written: u64,
+}
+
+fn io_error(error: std::io::Error) -> WriteError {
+    WriteError::Io(error.to_string())
+}
+
+impl<W: std::io::Write + std::io::Seek> EvtxStreamWriter<W> {
+    /// A writer that writes into `sink` (from its start) with these options.
+    pub fn new(mut sink: W, options: &WriteOptions) -> Result<Self, WriteError> {
+        let capacity = EvtxWriter::new(options)?.capacity;
+        sink.seek(std::io::SeekFrom::Start(0)).map_err(io_error)?;
+        sink.write_all(&[0u8; FILE_HEADER_SIZE]).map_err(io_error)?;
+        Ok(EvtxStreamWriter {
+            sink,
+            capacity,
+            dirty: options.dirty,
+            slots: Vec::new(),
+            sealed: 0,
+            current: ChunkBuilder::new(),
+            last_id: None,
+            written: 0,
+        })
+    }
+
+    /// Bytes of the file so far (header and sealed chunks; the open chunk not counted).
+    pub fn size_so_far(&self) -> u64 {
+        (FILE_HEADER_SIZE + self.slots.len() * CHUNK_SIZE) as u64
+    }
+
+    /// Append the next record.
+    pub fn push(&mut self, record: &EventRecord) -> Result<(), WriteError> {
+        let index = self.written;
+        let located = |source| WriteError::Record {
+            index,
+            record_id: record.record_id,
+            source,
+        };
+        if let Some(previous) = self
+            .last_id
+            .filter(|&previous| record.record_id <= previous)
+        {
+            return Err(located(RecordError::IdNotIncreasing { previous }));
+        }
+        let written_time =
+            filetime(&record.time_created).map_err(|err| located(RecordError::Time(err)))?;
+        let instance = event_instance(record);
+        let appended = self
+            .current
+            .append(record.record_id, written_time, &instance)
+            .map_err(|err| located(err.into()))?;
+        if let Append::Full = appended {
+            self.seal()?;
+            let retried = self
+                .current
+                .append(record.record_id, written_time, &instance)
+                .map_err(|err| located(err.into()))?;
+            if let Append::Full = retried {
+                return Err(located(RecordError::Encode(EncodeError::RecordTooLarge {
+                    limit: crate::chunk::MAX_RECORD_SIZE,
+                })));
+            }
+        }
+        self.last_id = Some(record.record_id);
+        self.written += 1;
+        Ok(())
+    }
+
+    fn seal(&mut self) -> Result<(), WriteError> {
+        let chunk = std::mem::replace(&mut self.current, ChunkBuilder::new());
+        let meta = (chunk.records(), chunk.ids().map(|(first, _)| first));
+        let slot = match self.capacity {
+            Some(capacity) => (self.sealed % capacity as u64) as usize,
+            None => {
+                if self.slots.len() >= usize::from(MAX_CHUNKS) {
+                    return Err(WriteError::TooManyChunks);
+                }
+                self.slots.len()
+            }
+        };
+        let offset = (FILE_HEADER_SIZE + slot * CHUNK_SIZE) as u64;
+        self.sink
+            .seek(std::io::SeekFrom::Start(offset))
+            .map_err(io_error)?;
+        self.sink.write_all(&chunk.finish()).map_err(io_error)?;
+        match self.slots.get_mut(slot) {
+            Some(old) => *old = meta,
+            None => self.slots.push(meta),
+        }
+        self.sealed += 1;
+        Ok(())
+    }
+
+    /// Seal the last chunk, write the header, and hand back the sink.
+    pub fn finish(mut self) -> Result<(StreamedLog, W), WriteError> {
+        if self.current.records() > 0 || self.sealed == 0 {
+            self.seal()?;
+        }
+        let count = self.slots.len();
+        let oldest = match self.capacity {
+            Some(capacity) if self.sealed > capacity as u64 => {
+                (self.sealed % capacity as u64) as usize
+            }
+            _ => 0,
+        };
+        let current = (oldest + count - 1) % count;
+        let next_record_id = self.last_id.map_or(1, |id| id.saturating_add(1));
+        let chunk_count = u16::try_from(count).unwrap_or(MAX_CHUNKS);
+        let (oldest16, current16) = (oldest as u16, current as u16);
+        let header = file_header(
+            u64::from(oldest16),
+            u64::from(current16),
+            next_record_id,
+            chunk_count,
+            if self.dirty { FILE_FLAG_DIRTY } else { 0 },
+        );
+        self.sink
+            .seek(std::io::SeekFrom::Start(0))
+            .map_err(io_error)?;
+        self.sink.write_all(&header).map_err(io_error)?;
+        self.sink.flush().map_err(io_error)?;
+        let log = StreamedLog {
+            chunk_count,
+            oldest_chunk: oldest16,
+            current_chunk: current16,
+            records_written: self.written,
+            records_kept: self.slots.iter().map(|(records, _)| records).sum(),
+            first_record_id: self.slots.get(oldest).and_then(|(_, first)| *first),
+            next_record_id,
+            file_size: (FILE_HEADER_SIZE + count * CHUNK_SIZE) as u64,
+        };
+        Ok((log, self.sink))
+    }
+}
+
 /// The 4 KiB file header block.
 fn file_header(
     oldest: u64,
@@ -434,6 +607,34 @@ mod tests {
             EvtxWriter::new(&small),
             Err(WriteError::MaxSizeTooSmall { .. })
         ));
+    }
+
+    #[test]
+    fn a_streamed_log_has_the_bytes_of_a_written_one() {
+        let records: Vec<_> = (1..=3000).map(record).collect();
+        for max_size in [None, Some((FILE_HEADER_SIZE + 4 * CHUNK_SIZE) as u64)] {
+            let options = WriteOptions {
+                max_size,
+                dirty: true,
+            };
+            let log = write_log(&records, &options).unwrap();
+            let mut writer =
+                EvtxStreamWriter::new(std::io::Cursor::new(Vec::new()), &options).unwrap();
+            for r in &records {
+                writer.push(r).unwrap();
+            }
+            let (streamed, sink) = writer.finish().unwrap();
+            assert_eq!(sink.into_inner(), log.bytes, "max_size {max_size:?}");
+            assert_eq!(
+                (
+                    streamed.records_kept,
+                    streamed.first_record_id,
+                    streamed.chunk_count
+                ),
+                (log.records_kept, log.first_record_id, log.chunk_count)
+            );
+            assert_eq!(streamed.file_size, log.bytes.len() as u64);
+        }
     }
 
     #[test]
