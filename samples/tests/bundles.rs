@@ -617,3 +617,100 @@ fn renamed_scenarios_give_the_same_connections_and_evidence() {
         );
     }
 }
+
+#[test]
+fn rdpsleuth_reads_the_field_values_the_recipes_wrote() {
+    use rdpsleuth_samples::{Payload, Value};
+    let lib = Library::from_dir(&default_recipe_dir()).expect("recipes load");
+    let out = tempfile::tempdir().expect("temp dir");
+    let mut checked = 0usize;
+    for scenario in &generated().scenarios {
+        let bundle = rdpsleuth_samples::generate::generate(&lib, scenario).expect("generated");
+        // (host, channel, record id) → record written.
+        let written: BTreeMap<(String, String, u64), &rdpsleuth_samples::EventRecord> = bundle
+            .files
+            .iter()
+            .flat_map(|f| f.records.iter())
+            .map(|r| ((r.computer.clone(), r.channel.clone(), r.record_id), r))
+            .collect();
+        let dir = out.path().join(&bundle.name);
+        let mut set = FileSet::new();
+        for file in &bundle.files {
+            set.insert(file.path.clone(), file.bytes.clone());
+        }
+        write_set(&dir, &set).expect("written");
+        let ingested = ingest(&[&dir], &IngestOptions::default(), &());
+        for event in &ingested.events {
+            if &*event.channel == "pfirewall.log" {
+                continue;
+            }
+            let key = (
+                event.host.to_string(),
+                event.channel.to_string(),
+                event.record_id,
+            );
+            let record = written
+                .get(&key)
+                .unwrap_or_else(|| panic!("{}: {key:?} kept but not written", bundle.name));
+            let at = format!("{} {} #{}", bundle.name, record.channel, record.record_id);
+            // rdpsleuth normalises GUID-shaped text to lower case.
+            let norm = |t: &str| -> String {
+                let t = t.trim();
+                if t.len() == 38 && t.starts_with('{') && t.ends_with('}') {
+                    t.to_ascii_lowercase()
+                } else {
+                    t.to_owned()
+                }
+            };
+            let text = |v: &Value| v.to_xml_text().map(|t| norm(&t)).filter(|t| !t.is_empty());
+            match &record.payload {
+                Payload::EventData { data, binary } => {
+                    for field in data {
+                        assert_eq!(
+                            event.fields.text(&field.name).map(norm),
+                            text(&field.value),
+                            "{at}: {}",
+                            field.name
+                        );
+                    }
+                    if let Some(binary) = binary {
+                        assert_eq!(
+                            event.fields.text("Binary"),
+                            Some(rdpsleuth_samples::hex_upper(binary).as_str()),
+                            "{at}: Binary"
+                        );
+                    }
+                }
+                Payload::Classic { data, .. } => {
+                    for (i, item) in data.iter().enumerate() {
+                        let want = Some(norm(item)).filter(|t| !t.is_empty());
+                        assert_eq!(event.fields.data(i).map(norm), want, "{at}: Data {i}");
+                    }
+                }
+                Payload::UserData { root, .. } => {
+                    assert_eq!(
+                        event.user_data_root.as_deref(),
+                        Some(root.name.as_str()),
+                        "{at}"
+                    );
+                    for child in root
+                        .children
+                        .iter()
+                        .filter(|c| c.children.is_empty() && c.attributes.is_empty())
+                    {
+                        let want = child.text.as_ref().and_then(text);
+                        assert_eq!(
+                            event.fields.text(&child.name).map(norm),
+                            want,
+                            "{at}: {}",
+                            child.name
+                        );
+                    }
+                }
+                Payload::None => {}
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 5000, "only {checked} events compared");
+}
