@@ -857,7 +857,7 @@ pub(crate) fn lay(lib: &Library, scenario: &Scenario) -> Result<Laid, GenerateEr
     for index in 0..attempts.len() {
         engine.lay_attempt(&attempts, index)?;
     }
-    engine.lay_incidents(&attempts)?;
+    engine.lay_incidents()?;
     engine.lay_noise()?;
     let laid_attempts = attempts
         .iter()
@@ -950,6 +950,13 @@ fn firewall_line(
     )
 }
 
+/// Whether a channel is one of the RDP logs that identify connections.
+fn is_rdp_channel(channel: &str) -> bool {
+    ["rdpclient", "rdpcorets", "rcm", "lsm"]
+        .iter()
+        .any(|alias| channel_name(alias) == channel)
+}
+
 /// Generate the bundle of `scenario`.
 pub fn generate(lib: &Library, scenario: &Scenario) -> Result<Bundle, GenerateError> {
     scenario.check()?;
@@ -959,7 +966,7 @@ pub fn generate(lib: &Library, scenario: &Scenario) -> Result<Bundle, GenerateEr
     for index in 0..attempts.len() {
         engine.lay_attempt(&attempts, index)?;
     }
-    engine.lay_incidents(&attempts)?;
+    engine.lay_incidents()?;
     engine.lay_noise()?;
     engine.finish(&attempts)
 }
@@ -1511,8 +1518,7 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn lay_incidents(&mut self, attempts: &[Attempt]) -> Result<(), GenerateError> {
-        let _ = attempts;
+    fn lay_incidents(&mut self) -> Result<(), GenerateError> {
         for (index, incident) in self.scenario.incident.iter().enumerate() {
             let variant = self.lib.book.variant(&incident.cause, &incident.variant)?;
             let host = self.host_index(&incident.host)?;
@@ -1668,6 +1674,8 @@ impl Engine<'_> {
         // Surviving records, for expected.json: (host, file path, record, tag).
         let mut survivors: Vec<(usize, String, EventRecord, Tag)> = Vec::new();
         let mut firewall_refs: Vec<(usize, String, RecordRef, Tag)> = Vec::new();
+        // Attempts that had records in an RDP channel before any log wrapped.
+        let mut laid_rdp: BTreeSet<usize> = BTreeSet::new();
         for (hi, state) in self.hosts.iter_mut().enumerate() {
             let spec = &state.spec;
             let mut roles: BTreeSet<&str> = BTreeSet::new();
@@ -1727,6 +1735,9 @@ impl Engine<'_> {
                         },
                     )?;
                     let first_kept = log.first_record_id.unwrap_or(u64::MAX);
+                    if is_rdp_channel(channel) {
+                        laid_rdp.extend(pending.iter().filter_map(|p| p.tag.attempt));
+                    }
                     let mut kept_records = Vec::new();
                     for p in pending {
                         if p.record.record_id >= first_kept {
@@ -1833,7 +1844,13 @@ impl Engine<'_> {
             });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let expected = self.expected(attempts, expected_hosts, &survivors, &firewall_refs);
+        let expected = self.expected(
+            attempts,
+            expected_hosts,
+            &survivors,
+            &firewall_refs,
+            &laid_rdp,
+        );
         Ok(Bundle {
             name: scenario.name.clone(),
             files,
@@ -1847,6 +1864,7 @@ impl Engine<'_> {
         hosts: Vec<ExpectedHost>,
         survivors: &[(usize, String, EventRecord, Tag)],
         firewall: &[(usize, String, RecordRef, Tag)],
+        laid_rdp: &BTreeSet<usize>,
     ) -> Expected {
         let scenario = self.scenario;
         let reference = |host: usize, file: &str, record: &EventRecord| RecordRef {
@@ -1888,12 +1906,8 @@ impl Engine<'_> {
                 .map(|(_, _, r, _)| r)
                 .collect();
             if client_records.is_empty() && server_records.is_empty() {
-                let laid = a.client.is_some_and(|c| self.hosts[c].spec.collected)
-                    || (a.reaches_server && self.hosts[a.server].spec.collected);
-                if laid && !mine.is_empty() {
-                    lost += 1;
-                }
-                if laid && mine.is_empty() && a.reaches_server {
+                // Nothing of it left in the RDP logs: lost to a wrap when it was written there.
+                if laid_rdp.contains(&index) {
                     lost += 1;
                 }
                 continue;

@@ -714,3 +714,51 @@ fn rdpsleuth_reads_the_field_values_the_recipes_wrote() {
     }
     assert!(checked > 5000, "only {checked} events compared");
 }
+
+#[test]
+fn connections_overwritten_by_a_wrapping_log_are_counted_not_listed() {
+    let lib = Library::from_dir(&default_recipe_dir()).expect("recipes load");
+    let mut scenario = generated()
+        .scenarios
+        .iter()
+        .find(|s| s.name == "busy_host_two_failures")
+        .expect("busy host scenario")
+        .clone();
+    // Host-only: the client (which saw few of the sessions) is not collected.
+    scenario.host[1].collected = false;
+    let full = rdpsleuth_samples::generate::generate(&lib, &scenario).expect("generated");
+    // The host's RDP logs keep one chunk each.
+    for alias in ["rdpcorets", "rcm", "lsm"] {
+        scenario.host[0]
+            .max_size
+            .insert(alias.to_owned(), (4096 + 65536) as u64);
+    }
+    let wrapped = rdpsleuth_samples::generate::generate(&lib, &scenario).expect("generated");
+    let (before, after) = (&full.expected.counts, &wrapped.expected.counts);
+    assert_eq!(before.lost_to_wrap, 0);
+    assert!(
+        after.lost_to_wrap > 0,
+        "{after:?} {:?}",
+        wrapped.expected.hosts[0]
+            .files
+            .iter()
+            .map(|f| (&f.path, f.records, f.overwritten))
+            .collect::<Vec<_>>()
+    );
+    assert!(after.connections < before.connections);
+    assert_eq!(
+        after.connections + after.lost_to_wrap,
+        before.connections,
+        "every connection is either listed or counted as lost"
+    );
+    let first_kept = wrapped
+        .expected
+        .connections
+        .first()
+        .map(|c| c.start.clone());
+    let first_full = full.expected.connections.first().map(|c| c.start.clone());
+    assert!(
+        first_kept > first_full,
+        "the oldest connections are the ones lost"
+    );
+}
