@@ -9,6 +9,7 @@
 mod cli;
 mod outputs;
 mod progress;
+mod report;
 mod summary;
 mod zone;
 
@@ -145,7 +146,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         stdout.write_all(b"\n").context("writing to stdout")?;
     } else {
         let stage = bars.stage("writing outputs");
-        let written = outputs::write_all(&args.out, &analysed, &report)?;
+        let written = outputs::write_all(&args.out, &analysed, &report, zone)?;
         if let Some(s) = stage {
             s.finish_and_clear();
         }

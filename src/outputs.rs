@@ -1,5 +1,5 @@
 //! Writes the analysis outputs into the output folder: `diagnoses.json`, `timeline.csv`,
-//! `timeline.jsonl`, `events.parquet` (and the HTML report). Each file is written to a
+//! `timeline.jsonl`, `events.parquet` and the HTML report `report.html`. Each file is written to a
 //! temporary name first and renamed, so a failed run never leaves a half-written file that
 //! looks complete.
 
@@ -13,8 +13,17 @@ use rdpsleuth_timelines::export::csv::write_csv;
 use rdpsleuth_timelines::export::jsonl::write_jsonl;
 use rdpsleuth_timelines::export::parquet::write_parquet;
 
-/// Writes every output; returns the file names written.
-pub fn write_all(dir: &Path, analysed: &Analysed, report: &Report) -> Result<Vec<&'static str>> {
+use crate::report::write_report;
+use crate::zone::DisplayZone;
+
+/// Writes every output; returns the file names written. `zone` is the display zone of the
+/// HTML report (the data files stay UTC).
+pub fn write_all(
+    dir: &Path,
+    analysed: &Analysed,
+    report: &Report,
+    zone: DisplayZone,
+) -> Result<Vec<&'static str>> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     let annotator = analysed.diagnoses.annotator(&analysed.timelines);
@@ -32,7 +41,11 @@ pub fn write_all(dir: &Path, analysed: &Analysed, report: &Report) -> Result<Vec
     write_file(dir, "events.parquet", |w| {
         Ok(write_parquet(t, &annotator, w)?)
     })?;
+    write_file(dir, "report.html", |w| {
+        Ok(write_report(w, analysed, report, zone)?)
+    })?;
     Ok(vec![
+        "report.html",
         "diagnoses.json",
         "timeline.csv",
         "timeline.jsonl",
