@@ -22,7 +22,9 @@ use std::net::IpAddr;
 
 use rdpsleuth_parser::{Event, Timestamp};
 
-use crate::group::{ClientHalf, HostHalf, by_closeness, closeness, distance_to_window};
+use crate::group::{
+    ClientHalf, HostHalf, by_closeness, closeness, distance_to_window, secs_between,
+};
 use crate::identity::{host_key, strip_target};
 use crate::model::{EventIndex, Lane, OmittedContext, Relation, TimelineEntry};
 use crate::net;
@@ -142,7 +144,7 @@ fn nearest_anchor(anchors: &[(Timestamp, usize)], t: Timestamp, max: f64) -> Opt
         let Some(&(a, h)) = anchors.get(i) else {
             return false;
         };
-        let d = t.seconds_since(a).abs();
+        let d = secs_between(t, a).abs();
         if d > max {
             return false;
         }
@@ -498,7 +500,7 @@ fn nearest_k(
         let r = range.get(right);
         match (l, r) {
             (Some(&(lt, li)), Some(&(rt, ri))) => {
-                if start.seconds_since(lt) <= rt.seconds_since(end) {
+                if secs_between(start, lt) <= secs_between(rt, end) {
                     picked.push((lt, li));
                     left -= 1;
                 } else {

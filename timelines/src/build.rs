@@ -27,6 +27,32 @@ use crate::model::{Connection, EventIndex, HostId, Lane, Relation, TimelineEntry
 use crate::net;
 use crate::outcome::{OutcomeFacts, PROBE_CONNECTIONS, PROBE_WINDOW_SECONDS, outcome};
 
+/// Which connections get their context (host-state evidence in their window) gathered:
+/// [`build`] gathers it for failed connections; [`gather_context`] for more.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContextScope {
+    /// Failed connections only — the ones a diagnosis reads; memory stays proportional to the
+    /// failures, not to every scanner probe and session.
+    #[default]
+    Failed,
+    /// Failed and unknown connections.
+    NotSucceeded,
+    /// Every connection.
+    All,
+}
+
+impl ContextScope {
+    /// True when a connection with this outcome gets context.
+    pub fn covers(self, outcome: crate::model::Outcome) -> bool {
+        use crate::model::Outcome;
+        match self {
+            ContextScope::Failed => outcome == Outcome::Failed,
+            ContextScope::NotSucceeded => outcome != Outcome::Succeeded,
+            ContextScope::All => true,
+        }
+    }
+}
+
 /// Settings of a build.
 #[derive(Clone, Debug)]
 pub struct BuildOptions {
@@ -65,7 +91,10 @@ pub fn build_with(events: Vec<Event>, reports: &[InputReport], opts: &BuildOptio
 /// Sorts events and drops second reads of one record (the same EVTX record given twice, or
 /// through two export formats).
 pub fn order_events(mut events: Vec<Event>) -> Vec<Event> {
-    events.par_sort_by(event_order);
+    // The ingest already delivers them in this order: check before sorting.
+    if !events.is_sorted_by(|a, b| event_order(a, b).is_le()) {
+        events.par_sort_by(event_order);
+    }
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut run_start = 0usize;
     for e in events {
@@ -276,34 +305,29 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
     for h in (0..servers.len()).filter(|h| !linked_conns.contains(h)) {
         push_draft(None, Some(h));
     }
-    let name_of = |h: Option<HostId>| {
-        h.and_then(|h| identity.hosts.get(h))
-            .map(|h| h.name.to_lowercase())
+    // Host names in lower case, once (the order of ties in start time).
+    let lower_names: Vec<String> = identity
+        .hosts
+        .iter()
+        .map(|h| h.name.to_lowercase())
+        .collect();
+    let name_of = |h: Option<HostId>| h.and_then(|h| lower_names.get(h));
+    let order_key = |d: &Draft| {
+        (
+            d.start,
+            name_of(d.client),
+            name_of(d.server),
+            d.attempt
+                .and_then(|k| clients.get(k))
+                .and_then(|c| c.attempt.activity_id),
+            d.host
+                .and_then(|k| servers.get(k))
+                .and_then(|c| c.conn.activity_id),
+            d.attempt,
+            d.host,
+        )
     };
-    drafts.sort_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then_with(|| name_of(a.client).cmp(&name_of(b.client)))
-            .then_with(|| name_of(a.server).cmp(&name_of(b.server)))
-            .then_with(|| {
-                let act = |d: &Draft| {
-                    d.attempt
-                        .and_then(|k| clients.get(k))
-                        .and_then(|c| c.attempt.activity_id)
-                };
-                act(a).cmp(&act(b))
-            })
-            .then_with(|| {
-                let act = |d: &Draft| {
-                    d.host
-                        .and_then(|k| servers.get(k))
-                        .and_then(|c| c.conn.activity_id)
-                };
-                act(a).cmp(&act(b))
-            })
-            .then_with(|| a.attempt.cmp(&b.attempt))
-            .then_with(|| a.host.cmp(&b.host))
-    });
+    drafts.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
 
     // Addresses that had a session on a host (users' machines), and the accept times of each
     // address's connections per host (to tell a probing scanner from a user retrying).
@@ -407,50 +431,13 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
             entries,
             context: Vec::new(),
             context_omitted: Vec::new(),
+            client_clock_shift_seconds: d.shift,
         });
     }
 
-    // Context, in parallel per connection.
+    // Context of the failed connections (others on demand: `gather_context`).
     let index = ContextIndex::new(&events, &identity.event_host, host_count, &owner);
-    let shifts: Vec<f64> = drafts.iter().map(|d| d.shift).collect();
-    connections
-        .par_iter_mut()
-        .zip(shifts.par_iter())
-        .for_each(|(c, &shift)| {
-            let mut context = Vec::new();
-            let mut omitted = Vec::new();
-            if let Some(server) = c.server {
-                index.collect(
-                    ContextSide {
-                        host: server,
-                        lane: Lane::Server,
-                        shift: 0.0,
-                    },
-                    c.start,
-                    c.end,
-                    &mut context,
-                    &mut omitted,
-                );
-            }
-            if let Some(client) = c.client
-                && Some(client) != c.server
-            {
-                index.collect(
-                    ContextSide {
-                        host: client,
-                        lane: Lane::Client,
-                        shift,
-                    },
-                    c.start,
-                    c.end,
-                    &mut context,
-                    &mut omitted,
-                );
-            }
-            context.sort_by(|x, y| x.time.cmp(&y.time).then(x.event.cmp(&y.event)));
-            c.context = context;
-            c.context_omitted = omitted;
-        });
+    attach_context(&mut connections, &index, ContextScope::Failed);
 
     // Hosts: roles, span, channels, clock offsets.
     let mut hosts = std::mem::take(&mut identity.hosts);
@@ -504,6 +491,45 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
         event_host: identity.event_host,
         owner,
     }
+}
+
+/// Gathers the context of the connections `scope` names that have none yet (e.g. of
+/// successful and unknown connections, which [`build`] leaves without).
+pub fn gather_context(t: &mut Timelines, scope: ContextScope) {
+    let index = ContextIndex::new(&t.events, &t.event_host, t.hosts.len(), &t.owner);
+    attach_context(&mut t.connections, &index, scope);
+}
+
+/// Fills the context of the connections `scope` names, in parallel.
+fn attach_context(connections: &mut [Connection], index: &ContextIndex, scope: ContextScope) {
+    connections.par_iter_mut().for_each(|c| {
+        if !scope.covers(c.outcome) || !c.context.is_empty() || !c.context_omitted.is_empty() {
+            return;
+        }
+        let mut context = Vec::new();
+        let mut omitted = Vec::new();
+        if let Some(server) = c.server {
+            let side = ContextSide {
+                host: server,
+                lane: Lane::Server,
+                shift: 0.0,
+            };
+            index.collect(side, c.start, c.end, &mut context, &mut omitted);
+        }
+        if let Some(client) = c.client
+            && Some(client) != c.server
+        {
+            let side = ContextSide {
+                host: client,
+                lane: Lane::Client,
+                shift: c.client_clock_shift_seconds,
+            };
+            index.collect(side, c.start, c.end, &mut context, &mut omitted);
+        }
+        context.sort_by(|x, y| x.time.cmp(&y.time).then(x.event.cmp(&y.event)));
+        c.context = context;
+        c.context_omitted = omitted;
+    });
 }
 
 /// The addresses an attempt's server may have: its 1102 address, its target when typed as an

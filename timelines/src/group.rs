@@ -97,12 +97,18 @@ fn session_of(e: &Event) -> Option<u32> {
     }
 }
 
+/// `later - earlier` in seconds, in 64-bit arithmetic (timestamps of real logs are far from the
+/// limits; the difference saturates rather than wraps).
+pub fn secs_between(later: Timestamp, earlier: Timestamp) -> f64 {
+    later.0.saturating_sub(earlier.0) as f64 / Timestamp::TICKS_PER_SECOND as f64
+}
+
 /// Seconds from `t` to the window `[start, end]` (0 inside).
 pub fn distance_to_window(t: Timestamp, start: Timestamp, end: Timestamp) -> f64 {
     if t < start {
-        t.seconds_since(start)
+        secs_between(t, start)
     } else if t > end {
-        t.seconds_since(end)
+        secs_between(t, end)
     } else {
         0.0
     }
@@ -328,7 +334,7 @@ pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) 
                     .as_deref()
                     .is_some_and(|t| t.eq_ignore_ascii_case("TCP"))
                     && h.conn.start <= start
-                    && start.seconds_since(h.conn.start) <= SIDE_TRANSPORT_SECONDS
+                    && secs_between(start, h.conn.start) <= SIDE_TRANSPORT_SECONDS
             })
             .max_by_key(|(i, h)| (h.conn.start, std::cmp::Reverse(*i)))
             .map(|(i, _)| i);
@@ -384,7 +390,7 @@ pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) 
                 halves.get(p).is_some_and(|h| {
                     h.conn.client_ip.is_none()
                         && !h.conn.authenticated
-                        && e.time.seconds_since(h.conn.start) <= PENDING_261_SECONDS
+                        && secs_between(e.time, h.conn.start) <= PENDING_261_SECONDS
                 })
             });
             if let Some(&p) = pending_261.last()
@@ -429,7 +435,7 @@ pub fn nearest_event_distance(events: &[Event], c: &HostConnection, t: Timestamp
         .into_iter()
         .flatten()
         .filter_map(|p| c.events.get(p).and_then(|&i| events.get(i)))
-        .map(|e| t.seconds_since(e.time).abs())
+        .map(|e| secs_between(t, e.time).abs())
         .fold(f64::INFINITY, f64::min)
 }
 

@@ -20,5 +20,5 @@ mod properties;
 #[cfg(test)]
 mod testutil;
 
-pub use build::{BuildOptions, build, build_with};
+pub use build::{BuildOptions, ContextScope, build, build_with, gather_context};
 pub use model::*;

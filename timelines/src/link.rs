@@ -22,7 +22,9 @@ use std::net::IpAddr;
 use rayon::prelude::*;
 use rdpsleuth_parser::{Event, Timestamp};
 
-use crate::group::{ClientHalf, HostHalf, attempt_anchor, connection_anchor, timezone_bias_hours};
+use crate::group::{
+    ClientHalf, HostHalf, attempt_anchor, connection_anchor, secs_between, timezone_bias_hours,
+};
 use crate::identity::Identity;
 use crate::model::{ClockOffset, HostId};
 use crate::net;
@@ -81,6 +83,9 @@ fn resolve_attempt(identity: &Identity, a: &ClientHalf, servers: &BTreeSet<HostI
     found.into_iter().collect()
 }
 
+/// A possible link: (distance in seconds on corrected clocks, attempt, host connection).
+type Candidate = (f64, usize, usize);
+
 /// The offset estimate of one pair.
 #[derive(Clone, Debug, PartialEq)]
 struct Estimate {
@@ -99,14 +104,14 @@ fn one_to_one(anchors: &[Timestamp], starts: &[Timestamp], d: f64) -> Vec<f64> {
         while j < starts.len()
             && starts
                 .get(j)
-                .is_some_and(|&s| s.seconds_since(moved) < -MATCH_SECONDS)
+                .is_some_and(|&s| secs_between(s, moved) < -MATCH_SECONDS)
         {
             j += 1;
         }
         if let Some(&s) = starts.get(j)
-            && s.seconds_since(moved).abs() <= MATCH_SECONDS
+            && secs_between(s, moved).abs() <= MATCH_SECONDS
         {
-            matched.push(s.seconds_since(a));
+            matched.push(secs_between(s, a));
             j += 1;
         }
     }
@@ -160,7 +165,7 @@ fn estimate_offset(
                     .get(from..to)
                     .unwrap_or(&[])
                     .iter()
-                    .map(|s| s.seconds_since(a)),
+                    .map(|s| secs_between(*s, a)),
             );
         }
     }
@@ -255,15 +260,29 @@ pub fn link(
         })
         .collect();
 
+    // Time-zone hints (RdpCoreTS 104) per server: whole-hour shifts worth searching.
+    let mut hints: BTreeMap<HostId, Vec<i64>> = BTreeMap::new();
+    for h in servers {
+        if let Some(b) = timezone_bias_hours(events, &h.conn) {
+            let list = hints.entry(h.conn.server).or_default();
+            for x in [b, -b] {
+                if x != 0 && !list.contains(&x) {
+                    list.push(x);
+                }
+            }
+        }
+    }
+    for list in hints.values_mut() {
+        list.sort_unstable();
+    }
+
     let mut links: Vec<(usize, usize)> = Vec::new();
     let mut offsets: BTreeMap<(HostId, HostId), Estimate> = BTreeMap::new();
-    // Two rounds: the second resolves attempts by the client addresses the first learned.
+    // Two rounds: the second uses the client addresses the first learned (to resolve targets,
+    // to corroborate single pairs and to keep other machines' connections out).
     for round in 0..2 {
         if round == 1 {
-            let newly = resolve_by_address(identity, clients, servers, &mut attempt_server, &links);
-            if !newly {
-                break;
-            }
+            resolve_by_address(identity, clients, servers, &mut attempt_server, &links);
         }
         let linked_attempts: BTreeSet<usize> = links.iter().map(|l| l.0).collect();
         let linked_conns: BTreeSet<usize> = links.iter().map(|l| l.1).collect();
@@ -291,19 +310,39 @@ pub fn link(
                 attempts.retain(connected);
             }
         }
-        let mut conns_by_server: BTreeMap<HostId, Vec<usize>> = BTreeMap::new();
+        pairs.retain(|_, attempts| !attempts.is_empty());
+        if pairs.is_empty() {
+            break;
+        }
+        // Each server's unlinked connections by accept time.
+        let mut by_server: BTreeMap<HostId, Vec<(Timestamp, usize)>> = BTreeMap::new();
         for (h, half) in servers.iter().enumerate() {
-            if !linked_conns.contains(&h) {
-                conns_by_server.entry(half.conn.server).or_default().push(h);
+            if !linked_conns.contains(&h)
+                && let Some(&at) = accepted.get(h)
+            {
+                by_server.entry(half.conn.server).or_default().push((at, h));
             }
+        }
+        for list in by_server.values_mut() {
+            list.sort_unstable();
         }
         let pair_list: Vec<((HostId, HostId), Vec<usize>)> = pairs.into_iter().collect();
         let identity_ro: &Identity = identity;
-        let estimates: Vec<Option<Estimate>> = pair_list
+        let offsets_ro = &offsets;
+        // Per pair (in parallel): the connections near its attempts, the offset, the candidate
+        // links on corrected clocks.
+        let per_pair: Vec<(Option<Estimate>, Vec<Candidate>)> = pair_list
             .par_iter()
             .map(|((client, server), attempts)| {
-                let conns =
-                    candidate_conns(identity_ro, servers, conns_by_server.get(server), *client);
+                let shifts: Vec<i64> = std::iter::once(0)
+                    .chain(hints.get(server).into_iter().flatten().copied())
+                    .collect();
+                let near = near_connections(
+                    by_server.get(server).map_or(&[][..], Vec::as_slice),
+                    attempts.iter().filter_map(|&k| anchors.get(k).copied()),
+                    &shifts,
+                );
+                let conns = candidate_conns(identity_ro, servers, &near, *client);
                 let mut a: Vec<Timestamp> = attempts
                     .iter()
                     .filter_map(|&k| anchors.get(k).copied())
@@ -326,36 +365,34 @@ pub fn link(
                     .hosts
                     .get(*client)
                     .is_some_and(|h| !h.addresses.is_empty());
-                match offsets.get(&(*client, *server)) {
+                let estimate = match offsets_ro.get(&(*client, *server)) {
                     Some(known) => Some(known.clone()),
                     None => estimate_offset(&a, &s, &hours, corroborated),
-                }
-            })
-            .collect();
-
-        // Candidate links with corrected clocks.
-        let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-        for (((client, server), attempts), estimate) in pair_list.iter().zip(&estimates) {
-            let d = estimate.as_ref().map_or(0.0, |e| e.seconds);
-            let conns = candidate_conns(identity, servers, conns_by_server.get(server), *client);
-            for &k in attempts {
-                let Some(&anchor) = anchors.get(k) else {
-                    continue;
                 };
-                let moved = anchor.add_seconds(d);
-                for &h in &conns {
-                    let Some(&at) = accepted.get(h) else { continue };
-                    let dist = at.seconds_since(moved).abs();
-                    if dist <= LINK_SECONDS {
-                        candidates.push((dist, k, h));
+                let d = estimate.as_ref().map_or(0.0, |e| e.seconds);
+                let mut candidates = Vec::new();
+                for &k in attempts {
+                    let Some(&anchor) = anchors.get(k) else {
+                        continue;
+                    };
+                    let moved = anchor.add_seconds(d);
+                    for &h in &conns {
+                        let Some(&at) = accepted.get(h) else { continue };
+                        let dist = secs_between(at, moved).abs();
+                        if dist <= LINK_SECONDS {
+                            candidates.push((dist, k, h));
+                        }
                     }
                 }
-            }
+                (estimate, candidates)
+            })
+            .collect();
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for ((pair, _), (estimate, found)) in pair_list.iter().zip(per_pair) {
             if let Some(e) = estimate {
-                offsets
-                    .entry((*client, *server))
-                    .or_insert_with(|| e.clone());
+                offsets.entry(*pair).or_insert(e);
             }
+            candidates.extend(found);
         }
         let new_links = decide(identity, clients, servers, &anchors, candidates);
         learn_from_links(identity, clients, servers, &new_links, events);
@@ -396,12 +433,33 @@ fn round_micros(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// The host connections of a server that may be a client's: not from an address known to be
-/// another host's, and from one of the client's addresses when it has any.
+/// The connections of a sorted `(accept time, index)` list within [`SEARCH_SECONDS`] of any
+/// anchor moved by any of `hours` (whole hours), without repeats, in index order.
+fn near_connections(
+    list: &[(Timestamp, usize)],
+    anchors: impl Iterator<Item = Timestamp>,
+    hours: &[i64],
+) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for a in anchors {
+        for &h in hours {
+            let centre = a.add_seconds(h as f64 * 3_600.0);
+            let lo = list.partition_point(|(t, _)| *t < centre.add_seconds(-SEARCH_SECONDS));
+            let hi = list.partition_point(|(t, _)| *t <= centre.add_seconds(SEARCH_SECONDS));
+            out.extend(list.get(lo..hi).unwrap_or(&[]).iter().map(|(_, i)| *i));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Of `conns`, those that may be a client's: not from an address known to be another host's,
+/// and from one of the client's addresses when it has any.
 fn candidate_conns(
     identity: &Identity,
     servers: &[HostHalf],
-    conns: Option<&Vec<usize>>,
+    conns: &[usize],
     client: HostId,
 ) -> Vec<usize> {
     let known: Vec<IpAddr> = identity
@@ -410,8 +468,7 @@ fn candidate_conns(
         .map(|h| h.addresses.iter().map(|a| a.ip).collect())
         .unwrap_or_default();
     conns
-        .into_iter()
-        .flatten()
+        .iter()
         .copied()
         .filter(|&h| {
             let Some(half) = servers.get(h) else {
@@ -439,7 +496,7 @@ fn decide(
     clients: &[ClientHalf],
     servers: &[HostHalf],
     anchors: &[Timestamp],
-    mut candidates: Vec<(f64, usize, usize)>,
+    mut candidates: Vec<Candidate>,
 ) -> Vec<(usize, usize)> {
     let mut per_attempt: HashMap<usize, usize> = HashMap::new();
     let mut per_conn: HashMap<usize, usize> = HashMap::new();
@@ -482,7 +539,7 @@ fn decide(
                 .get(&client)
                 .into_iter()
                 .flatten()
-                .filter(|(_, t)| when.seconds_since(*t).abs() <= ADDRESS_MEMORY_SECONDS)
+                .filter(|(_, t)| secs_between(when, *t).abs() <= ADDRESS_MEMORY_SECONDS)
                 .map(|(ip, _)| *ip)
                 .collect();
             let consistent =
@@ -572,17 +629,16 @@ fn learn_from_links(
 }
 
 /// Resolves attempts whose target names no known host by the client's learned addresses: when
-/// exactly one server saw connections from them. Returns whether any was resolved.
+/// exactly one server saw connections from them.
 fn resolve_by_address(
     identity: &Identity,
     clients: &[ClientHalf],
     servers: &[HostHalf],
     attempt_server: &mut [Option<HostId>],
     links: &[(usize, usize)],
-) -> bool {
+) {
     let linked: BTreeSet<usize> = links.iter().map(|l| l.0).collect();
     let serving: BTreeSet<HostId> = servers.iter().map(|h| h.conn.server).collect();
-    let mut any = false;
     for (k, a) in clients.iter().enumerate() {
         if linked.contains(&k) || attempt_server.get(k).is_some_and(Option::is_some) {
             continue;
@@ -605,10 +661,8 @@ fn resolve_by_address(
         }
         if let ([one], Some(slot)) = (found.as_slice(), attempt_server.get_mut(k)) {
             *slot = Some(*one);
-            any = true;
         }
     }
-    any
 }
 
 /// Each host's clock minus the reference clock: the reference is the server with the most

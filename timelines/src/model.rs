@@ -211,12 +211,17 @@ pub struct Connection {
     pub host_connection: Option<usize>,
     /// Events the connection owns, in time order.
     pub entries: Vec<TimelineEntry>,
-    /// Host-state evidence around it, in time order (shared with other connections).
+    /// Host-state evidence around it, in time order (shared with other connections). `build`
+    /// gathers it for failed connections; `gather_context` for others on demand.
     pub context: Vec<TimelineEntry>,
     /// Context left out because its kind had more events in the window than the per-kind cap
     /// (the nearest ones are kept), per catalog kind key.
     #[serde(default)]
     pub context_omitted: Vec<OmittedContext>,
+    /// Seconds added to the client's times to put them on the reference clock (the estimated
+    /// server-minus-client offset; 0 when unknown or without a server).
+    #[serde(default)]
+    pub client_clock_shift_seconds: f64,
 }
 
 /// How many context events of one catalog kind were left out of a connection's window.

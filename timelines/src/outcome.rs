@@ -19,6 +19,7 @@
 
 use rdpsleuth_parser::Event;
 
+use crate::group::secs_between;
 use crate::model::{ClientAttempt, EventIndex, HostConnection, Outcome};
 
 /// What a client disconnect reason (1026 `Value`) says about the connection.
@@ -153,7 +154,7 @@ pub fn outcome(events: &[Event], facts: &OutcomeFacts<'_>) -> Outcome {
             DisconnectClass::Error => return Outcome::Failed,
             // Ended by the server after minutes: a session the client build did not report
             // (older clients log no 1027), not a failed connection.
-            DisconnectClass::ByServer if a.end.seconds_since(a.start) >= SESSION_LIKE_SECONDS => {
+            DisconnectClass::ByServer if secs_between(a.end, a.start) >= SESSION_LIKE_SECONDS => {
                 return Outcome::Unknown;
             }
             DisconnectClass::ByServer => return Outcome::Failed,

@@ -18,9 +18,10 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
+use super::text::{is_formula_start, push_iso7};
 use super::{
-    Annotator, CHUNK_ROWS, ExportError, ExportOptions, Row, fields_json, formula_guard, lane_name,
-    outcome_name, relation_name, rows_with, seconds_text,
+    Annotator, CHUNK_ROWS, ExportError, ExportOptions, MAX_MESSAGE_CHARS, RUN_ROWS, Row, lane_name,
+    one_line, outcome_name, push_fields_json, relation_name, rows_with, seconds_text,
 };
 use crate::model::Timelines;
 
@@ -47,15 +48,27 @@ pub const COLUMNS: &[&str] = &[
     "fields",
 ];
 
-/// Appends one cell: guarded, quoted when needed.
+/// Appends one cell: guarded, quoted when needed (RFC 4180).
 fn cell(out: &mut String, value: &str) {
-    let guarded = formula_guard(value);
-    if guarded.contains([',', '"', '\n', '\r']) {
+    let guard = value.chars().next().is_some_and(is_formula_start);
+    let quote = value.contains([',', '"', '\n', '\r']);
+    if quote {
         out.push('"');
-        out.push_str(&guarded.replace('"', "\"\""));
+    }
+    if guard {
+        out.push('\'');
+    }
+    if quote {
+        let mut rest = value;
+        while let Some(i) = rest.find('"') {
+            out.push_str(rest.get(..=i).unwrap_or(""));
+            out.push('"');
+            rest = rest.get(i + 1..).unwrap_or("");
+        }
+        out.push_str(rest);
         out.push('"');
     } else {
-        out.push_str(&guarded);
+        out.push_str(value);
     }
 }
 
@@ -71,41 +84,55 @@ fn line(cells: &[&str]) -> String {
     out
 }
 
-fn render(row: &Row<'_>, annotator: &dyn Annotator) -> String {
+/// Renders one row into `out` (cleared first).
+fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, scratch: &mut String) {
     let e = row.event;
-    let id = row.connection.map_or("", |c| c.id.as_str());
-    let cause = row
-        .connection
-        .and_then(|c| annotator.cause(&c.id))
-        .unwrap_or_default();
-    let outcome = row.connection.map_or("", |c| outcome_name(c.outcome));
+    out.clear();
+    let next = |out: &mut String, value: &str, first: bool| {
+        if !first {
+            out.push(',');
+        }
+        cell(out, value);
+    };
+    scratch.clear();
+    push_iso7(scratch, e.time);
+    next(out, scratch, true);
+    scratch.clear();
+    push_iso7(scratch, row.corrected);
+    next(out, scratch, false);
+    next(out, row.connection.map_or("", |c| c.id.as_str()), false);
+    let cause = row.connection.and_then(|c| annotator.cause(&c.id));
+    next(out, cause.as_deref().unwrap_or(""), false);
+    next(
+        out,
+        row.connection.map_or("", |c| outcome_name(c.outcome)),
+        false,
+    );
+    next(out, row.host, false);
+    next(out, lane_name(row.lane), false);
+    next(out, row.relation.map(relation_name).unwrap_or(""), false);
+    let distance = row.distance_seconds.map(seconds_text);
+    next(out, distance.as_deref().unwrap_or(""), false);
+    next(out, &e.channel, false);
+    next(out, &e.provider, false);
+    next(out, &e.event_id.to_string(), false);
+    next(out, &e.record_id.to_string(), false);
+    let activity = e.activity_id.map(|g| g.to_string());
+    next(out, activity.as_deref().unwrap_or(""), false);
+    let level = e.level.map(|l| l.to_string());
+    next(out, level.as_deref().unwrap_or(""), false);
     let message = annotator.message(e);
-    let values = [
-        e.time.to_rfc3339(),
-        row.corrected.to_rfc3339(),
-        id.to_string(),
-        cause,
-        outcome.to_string(),
-        row.host.to_string(),
-        lane_name(row.lane).to_string(),
-        row.relation
-            .map(relation_name)
-            .unwrap_or_default()
-            .to_string(),
-        row.distance_seconds.map(seconds_text).unwrap_or_default(),
-        e.channel.to_string(),
-        e.provider.to_string(),
-        e.event_id.to_string(),
-        e.record_id.to_string(),
-        e.activity_id.map(|g| g.to_string()).unwrap_or_default(),
-        e.level.map(|l| l.to_string()).unwrap_or_default(),
-        super::one_line(&message),
-        e.source.input.to_string(),
-        e.source.locator.to_string(),
-        fields_json(e),
-    ];
-    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-    line(&refs)
+    if message.contains(|c: char| c.is_control()) || message.chars().count() > MAX_MESSAGE_CHARS {
+        next(out, &one_line(&message), false);
+    } else {
+        next(out, &message, false);
+    }
+    next(out, &e.source.input, false);
+    next(out, &e.source.locator.to_string(), false);
+    scratch.clear();
+    push_fields_json(scratch, e);
+    next(out, scratch, false);
+    out.push_str("\r\n");
 }
 
 /// Writes `timeline.csv` with the default options.
@@ -131,7 +158,20 @@ pub fn write_csv_with(
     out.write_all(line(COLUMNS).as_bytes()).map_err(io)?;
     let all = rows_with(t, opts);
     for chunk in all.chunks(CHUNK_ROWS) {
-        let text: Vec<String> = chunk.par_iter().map(|r| render(r, annotator)).collect();
+        // Each worker renders a run of rows into one buffer; buffers are written in order.
+        let text: Vec<String> = chunk
+            .par_chunks(RUN_ROWS)
+            .map(|run| {
+                let mut buffer = String::with_capacity(run.len() * 256);
+                let mut row = String::with_capacity(512);
+                let mut scratch = String::with_capacity(256);
+                for r in run {
+                    render(r, annotator, &mut row, &mut scratch);
+                    buffer.push_str(&row);
+                }
+                buffer
+            })
+            .collect();
         for s in text {
             out.write_all(s.as_bytes()).map_err(io)?;
         }

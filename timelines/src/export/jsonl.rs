@@ -9,16 +9,17 @@
 //! numeric suffix), so they cannot clobber the keys above. Text values carry the same formula
 //! guard as the CSV.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use rayon::prelude::*;
+use rdpsleuth_parser::Timestamp;
 use rdpsleuth_parser::catalog::channel;
-use rdpsleuth_parser::{FieldValue, Timestamp};
-use serde_json::Value;
 
+use super::text::{push_iso_micros, push_json_str};
 use super::{
-    Annotator, CHUNK_ROWS, ExportError, ExportOptions, Row, formula_guard, lane_name, one_line,
-    outcome_name, relation_name, rows_with,
+    Annotator, CHUNK_ROWS, ExportError, ExportOptions, MAX_MESSAGE_CHARS, RUN_ROWS, Row, lane_name,
+    one_line, outcome_name, push_field_value_json, relation_name, rows_with,
 };
 use crate::model::Timelines;
 
@@ -27,17 +28,9 @@ pub const FIELD_PREFIX: &str = "evt_";
 
 /// ISO 8601 with microseconds and an explicit UTC offset, as Timesketch reads it.
 pub fn datetime(t: Timestamp) -> String {
-    t.to_chrono()
-        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-        .to_string()
-}
-
-fn text(value: &str) -> Value {
-    Value::from(formula_guard(value).into_owned())
-}
-
-fn opt_text(value: Option<&str>) -> Value {
-    value.map_or(Value::Null, text)
+    let mut out = String::with_capacity(32);
+    push_iso_micros(&mut out, t);
+    out
 }
 
 /// The key of a field: prefixed and reduced to `[A-Za-z0-9_]`.
@@ -54,81 +47,110 @@ pub fn field_key(name: &str) -> String {
     key
 }
 
-fn render(row: &Row<'_>, annotator: &dyn Annotator) -> String {
+/// Appends `,"key":` (or `"key":` first).
+fn key(out: &mut String, k: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(k);
+    out.push_str("\":");
+}
+
+fn text_value(out: &mut String, k: &str, value: Option<&str>) {
+    key(out, k);
+    match value {
+        Some(v) => push_json_str(out, v, true),
+        None => out.push_str("null"),
+    }
+}
+
+/// Renders one row into `out` (cleared first).
+fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut Vec<String>) {
     let e = row.event;
-    let data_type = if &*e.channel == channel::FIREWALL_LOG {
-        "windows:firewall:log"
+    out.clear();
+    out.push('{');
+    let message = annotator.message(e);
+    if message.contains(|c: char| c.is_control()) || message.chars().count() > MAX_MESSAGE_CHARS {
+        text_value(out, "message", Some(&one_line(&message)));
     } else {
-        "windows:evtx:record"
-    };
+        text_value(out, "message", Some(&message));
+    }
+    key(out, "datetime");
+    out.push('"');
+    push_iso_micros(out, e.time);
+    out.push('"');
+    key(out, "timestamp_desc");
+    out.push_str("\"Event Logged\"");
+    key(out, "timestamp");
+    let _ = write!(out, "{}", e.time.unix_micros());
+    key(out, "data_type");
+    out.push_str(if &*e.channel == channel::FIREWALL_LOG {
+        "\"windows:firewall:log\""
+    } else {
+        "\"windows:evtx:record\""
+    });
+    text_value(out, "connection_id", row.connection.map(|c| c.id.as_str()));
     let cause = row.connection.and_then(|c| annotator.cause(&c.id));
-    let mut pairs: Vec<(String, Value)> = vec![
-        ("message".into(), text(&one_line(&annotator.message(e)))),
-        ("datetime".into(), Value::from(datetime(e.time))),
-        ("timestamp_desc".into(), Value::from("Event Logged")),
-        ("timestamp".into(), Value::from(e.time.unix_micros())),
-        ("data_type".into(), Value::from(data_type)),
-        (
-            "connection_id".into(),
-            opt_text(row.connection.map(|c| c.id.as_str())),
-        ),
-        ("cause".into(), opt_text(cause.as_deref())),
-        (
-            "outcome".into(),
-            opt_text(row.connection.map(|c| outcome_name(c.outcome))),
-        ),
-        ("host".into(), text(row.host)),
-        ("lane".into(), Value::from(lane_name(row.lane))),
-        ("relation".into(), opt_text(row.relation.map(relation_name))),
-        (
-            "distance_seconds".into(),
-            row.distance_seconds.map_or(Value::Null, |d| {
-                Value::from((d * 1_000.0).round() / 1_000.0)
-            }),
-        ),
-        (
-            "datetime_corrected".into(),
-            Value::from(datetime(row.corrected)),
-        ),
-        ("channel".into(), text(&e.channel)),
-        ("provider".into(), text(&e.provider)),
-        ("event_id".into(), Value::from(e.event_id)),
-        ("record_id".into(), Value::from(e.record_id)),
-        (
-            "activity_id".into(),
-            e.activity_id
-                .map_or(Value::Null, |g| Value::from(g.to_string())),
-        ),
-        ("level".into(), e.level.map_or(Value::Null, Value::from)),
-        ("source".into(), text(&e.source.input)),
-        ("locator".into(), Value::from(e.source.locator.to_string())),
-    ];
-    let reserved = pairs.len();
+    text_value(out, "cause", cause.as_deref());
+    text_value(
+        out,
+        "outcome",
+        row.connection.map(|c| outcome_name(c.outcome)),
+    );
+    text_value(out, "host", Some(row.host));
+    text_value(out, "lane", Some(lane_name(row.lane)));
+    text_value(out, "relation", row.relation.map(relation_name));
+    key(out, "distance_seconds");
+    match row.distance_seconds {
+        Some(d) if d.is_finite() => {
+            let _ = write!(out, "{}", (d * 1_000.0).round() / 1_000.0);
+        }
+        _ => out.push_str("null"),
+    }
+    key(out, "datetime_corrected");
+    out.push('"');
+    push_iso_micros(out, row.corrected);
+    out.push('"');
+    text_value(out, "channel", Some(&e.channel));
+    text_value(out, "provider", Some(&e.provider));
+    key(out, "event_id");
+    let _ = write!(out, "{}", e.event_id);
+    key(out, "record_id");
+    let _ = write!(out, "{}", e.record_id);
+    key(out, "activity_id");
+    match e.activity_id {
+        Some(g) => {
+            let _ = write!(out, "\"{g}\"");
+        }
+        None => out.push_str("null"),
+    }
+    key(out, "level");
+    match e.level {
+        Some(l) => {
+            let _ = write!(out, "{l}");
+        }
+        None => out.push_str("null"),
+    }
+    text_value(out, "source", Some(&e.source.input));
+    key(out, "locator");
+    let _ = write!(out, "\"{}\"", e.source.locator);
+    keys.clear();
     for (name, value) in e.fields.iter() {
-        let mut key = field_key(name);
+        let base = field_key(name);
+        let mut k = base.clone();
         let mut n = 2;
-        while pairs.iter().skip(reserved).any(|(k, _)| *k == key) {
-            key = format!("{}_{n}", field_key(name));
+        while keys.contains(&k) {
+            k = format!("{base}_{n}");
             n += 1;
         }
-        let value = match value {
-            FieldValue::Null => Value::Null,
-            FieldValue::Text(t) => text(t),
-            FieldValue::List(items) => Value::Array(items.iter().map(|s| text(s)).collect()),
-        };
-        pairs.push((key, value));
-    }
-    let mut out = String::from("{");
-    for (n, (k, v)) in pairs.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&Value::from(k.as_str()).to_string());
+        out.push(',');
+        push_json_str(out, &k, false);
         out.push(':');
-        out.push_str(&v.to_string());
+        push_field_value_json(out, value, true);
+        keys.push(k);
     }
     out.push_str("}\n");
-    out
 }
 
 /// Writes `timeline.jsonl` with the default options.
@@ -153,7 +175,20 @@ pub fn write_jsonl_with(
     };
     let all = rows_with(t, opts);
     for chunk in all.chunks(CHUNK_ROWS) {
-        let text: Vec<String> = chunk.par_iter().map(|r| render(r, annotator)).collect();
+        // Each worker renders a run of rows into one buffer; buffers are written in order.
+        let text: Vec<String> = chunk
+            .par_chunks(RUN_ROWS)
+            .map(|run| {
+                let mut buffer = String::with_capacity(run.len() * 512);
+                let mut row = String::with_capacity(1_024);
+                let mut keys = Vec::new();
+                for r in run {
+                    render(r, annotator, &mut row, &mut keys);
+                    buffer.push_str(&row);
+                }
+                buffer
+            })
+            .collect();
         for s in text {
             out.write_all(s.as_bytes()).map_err(io)?;
         }

@@ -15,15 +15,16 @@ pub mod jsonl;
 pub mod parquet;
 #[cfg(feature = "parquet")]
 pub mod summary;
-
-use std::fmt::Write as _;
+pub mod text;
 
 use rdpsleuth_parser::{Event, FieldValue, Side, Timestamp};
 
 use crate::model::{Connection, EventIndex, Lane, Relation, Timelines};
 
-/// Rows rendered per parallel chunk.
-pub(crate) const CHUNK_ROWS: usize = 4_096;
+/// Rows rendered per parallel chunk (then written in order).
+pub(crate) const CHUNK_ROWS: usize = 16_384;
+/// Rows one worker renders into one buffer.
+pub(crate) const RUN_ROWS: usize = 512;
 /// Longest message kept, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 1_000;
 
@@ -72,43 +73,47 @@ where
 
 /// `<provider> <id>: key=value …` on one line.
 pub fn generic_message(event: &Event) -> String {
-    let mut out = format!("{} {}", event.provider, event.event_id);
+    let mut line = text::OneLine::new(MAX_MESSAGE_CHARS);
+    line.push(&event.provider);
+    line.push(" ");
+    line.push(&event.event_id.to_string());
     let mut first = true;
     for (name, value) in event.fields.iter() {
-        let text = match value {
-            FieldValue::Null => continue,
-            FieldValue::Text(t) => t.to_string(),
-            FieldValue::List(items) => items.join(", "),
-        };
-        out.push_str(if first { ": " } else { " " });
-        first = false;
-        let _ = write!(out, "{name}={text}");
-        if out.chars().count() > MAX_MESSAGE_CHARS {
+        if line.full() {
             break;
         }
+        let items: &[Box<str>] = match value {
+            FieldValue::Null => continue,
+            other => other.items(),
+        };
+        line.push(if first { ": " } else { " " });
+        first = false;
+        line.push(name);
+        line.push("=");
+        for (n, item) in items.iter().enumerate() {
+            if n > 0 {
+                line.push(", ");
+            }
+            line.push(item);
+        }
     }
-    one_line(&out)
+    line.finish()
 }
 
 /// Control characters (line breaks, tabs…) become spaces; cut to [`MAX_MESSAGE_CHARS`].
 pub fn one_line(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_MESSAGE_CHARS)
-        .collect();
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        out.push('…');
-    }
-    out
+    let mut line = text::OneLine::new(MAX_MESSAGE_CHARS);
+    line.push(text);
+    line.finish()
 }
 
 /// Prefixes a value a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR at the
 /// start) with `'`.
 pub fn formula_guard(value: &str) -> std::borrow::Cow<'_, str> {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
-        _ => value.into(),
+    if value.chars().next().is_some_and(text::is_formula_start) {
+        format!("'{value}").into()
+    } else {
+        value.into()
     }
 }
 
@@ -294,30 +299,41 @@ pub fn outcome_name(outcome: crate::model::Outcome) -> &'static str {
 
 /// An event's fields as a compact JSON object, in document order.
 pub fn fields_json(event: &Event) -> String {
-    let mut out = String::from("{");
+    let mut out = String::with_capacity(64);
+    push_fields_json(&mut out, event);
+    out
+}
+
+/// Appends an event's fields as a compact JSON object, in document order.
+pub fn push_fields_json(out: &mut String, event: &Event) {
+    out.push('{');
     for (n, (name, value)) in event.fields.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
-        out.push_str(&serde_json::Value::from(name).to_string());
+        text::push_json_str(out, name, false);
         out.push(':');
-        out.push_str(&field_value_json(value).to_string());
+        push_field_value_json(out, value, false);
     }
     out.push('}');
-    out
 }
 
-/// A field value as JSON: null, a string, or an array of strings.
-pub fn field_value_json(value: &FieldValue) -> serde_json::Value {
+/// Appends a field value as JSON (null, a string, or an array of strings), text values
+/// formula-guarded when `guard` is set.
+pub fn push_field_value_json(out: &mut String, value: &FieldValue, guard: bool) {
     match value {
-        FieldValue::Null => serde_json::Value::Null,
-        FieldValue::Text(t) => serde_json::Value::from(&**t),
-        FieldValue::List(items) => serde_json::Value::Array(
-            items
-                .iter()
-                .map(|s| serde_json::Value::from(&**s))
-                .collect(),
-        ),
+        FieldValue::Null => out.push_str("null"),
+        FieldValue::Text(t) => text::push_json_str(out, t, guard),
+        FieldValue::List(items) => {
+            out.push('[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                text::push_json_str(out, item, guard);
+            }
+            out.push(']');
+        }
     }
 }
 
@@ -369,7 +385,10 @@ pub(crate) mod tests {
             500,
             fields(&[("param1", "x")]),
         ));
-        let t = crate::build(events, &[]);
+        let mut t = crate::build(events, &[]);
+        // Only failed connections get context at build time.
+        assert!(t.connections[0].context.is_empty());
+        crate::gather_context(&mut t, crate::ContextScope::All);
         assert_eq!(t.connections[0].context.len(), 1);
         let count = |c| rows_with(&t, &ExportOptions { context: c }).len();
         assert_eq!(count(ContextRows::Failed), 5);
