@@ -36,9 +36,20 @@ impl Rng {
 struct Maker {
     record: u64,
     base: Timestamp,
+    names: std::collections::HashMap<String, Arc<str>>,
 }
 
 impl Maker {
+    /// Shares host, channel, provider and input strings between events, as the readers do.
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.names.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.names.insert(s.to_string(), a.clone());
+        a
+    }
+
     /// An event of `(host, channel, provider)`.
     fn event(
         &mut self,
@@ -52,9 +63,9 @@ impl Maker {
         self.record += 1;
         Some(Event {
             time: Timestamp(self.base.0 + ms * 10_000),
-            host: Arc::from(host),
-            channel: Arc::from(chan),
-            provider: Arc::from(provider),
+            host: self.intern(host),
+            channel: self.intern(chan),
+            provider: self.intern(provider),
             event_id: id,
             qualifiers: None,
             version: None,
@@ -74,7 +85,7 @@ impl Maker {
             ),
             rendering: None,
             source: SourceRef {
-                input: Arc::from(format!("synthetic/{host}/{chan}.evtx")),
+                input: self.intern(&format!("synthetic/{host}/{chan}.evtx")),
                 locator: Locator::Record(self.record),
             },
         })
@@ -92,6 +103,7 @@ fn generate(connections: usize) -> Vec<Event> {
     let mut m = Maker {
         record: 0,
         base: Timestamp(17_145_576_000_000_000),
+        names: std::collections::HashMap::new(),
     };
     let servers = 20usize;
     let clients = 400usize;

@@ -95,27 +95,35 @@ pub fn order_events(mut events: Vec<Event>) -> Vec<Event> {
     if !events.is_sorted_by(|a, b| event_order(a, b).is_le()) {
         events.par_sort_by(event_order);
     }
-    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    // Compact in place: `kept` events stay at the front; a run holds the kept events with the
+    // same time, host, channel and record id (where a second read of a record would sit).
+    let mut kept = 0usize;
     let mut run_start = 0usize;
-    for e in events {
+    for i in 0..events.len() {
+        let (front, rest) = events.split_at(i);
+        let (Some(e), Some(kept_part)) = (rest.first(), front.get(..kept)) else {
+            continue;
+        };
         let same_key = |x: &Event| {
             x.time == e.time
                 && x.host == e.host
                 && x.channel == e.channel
                 && x.record_id == e.record_id
         };
-        if out.get(run_start).is_none_or(|x| !same_key(x)) {
-            run_start = out.len();
+        if kept_part.get(run_start).is_none_or(|x| !same_key(x)) {
+            run_start = kept;
         }
         let duplicate = e.record_id != 0
-            && out
+            && kept_part
                 .get(run_start..)
-                .is_some_and(|run| run.iter().any(|x| x.same_record(&e)));
+                .is_some_and(|run| run.iter().any(|x| x.same_record(e)));
         if !duplicate {
-            out.push(e);
+            events.swap(kept, i);
+            kept += 1;
         }
     }
-    out
+    events.truncate(kept);
+    events
 }
 
 fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOptions) -> Timelines {
