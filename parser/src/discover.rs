@@ -85,7 +85,7 @@ pub fn discover<P: AsRef<Path>>(paths: &[P], limits: ArchiveLimits) -> Discovery
     let mut walker = Walker {
         limits,
         sources: Vec::new(),
-        seen: HashSet::new(),
+        seen_files: HashSet::new(),
         problems: Vec::new(),
         ignored: 0,
         archives: HashMap::new(),
@@ -285,6 +285,29 @@ pub fn host_hint<'a>(names_nearest_first: impl IntoIterator<Item = &'a str>) -> 
     names_nearest_first.into_iter().find_map(host_from_name)
 }
 
+/// The identity of a file on disk: its device and inode where the platform has them, else its
+/// canonical path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(_path: &Path, metadata: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId::Inode(metadata.dev(), metadata.ino())
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path, _metadata: &std::fs::Metadata) -> FileId {
+        FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
 /// An opened archive: on disk, or a zip member of one held in memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum ArchiveKey {
@@ -476,7 +499,8 @@ fn folder_names(path: &Path, include_self: bool) -> Vec<String> {
 struct Walker {
     limits: ArchiveLimits,
     sources: Vec<Source>,
-    seen: HashSet<Location>,
+    /// Files already visited, so that each is read once however it is reached.
+    seen_files: HashSet<FileId>,
     problems: Vec<Problem>,
     ignored: u64,
     archives: HashMap<ArchiveKey, ZipArchive<ArchiveReader>>,
@@ -503,9 +527,7 @@ impl Walker {
     }
 
     fn add(&mut self, source: Source) {
-        if self.seen.insert(source.location.clone()) {
-            self.sources.push(source);
-        }
+        self.sources.push(source);
     }
 
     fn visit_input(&mut self, root: &Path) {
@@ -573,12 +595,17 @@ impl Walker {
     fn visit_file(&mut self, path: &Path, hint: Option<String>, named: bool) {
         let display = path.to_string_lossy().into_owned();
         let opened = File::open(path).and_then(|mut f| {
-            let size = f.metadata()?.len();
+            let metadata = f.metadata()?;
+            if !self.seen_files.insert(FileId::of(path, &metadata)) {
+                return Ok(None);
+            }
             let head = read_head(&mut f, SNIFF_BYTES)?;
-            Ok((f, size, head))
+            Ok(Some((f, metadata.len(), head)))
         });
         let (file, size, head) = match opened {
-            Ok(v) => v,
+            // Already visited under another name (a repeated argument, a symlink).
+            Ok(None) => return,
+            Ok(Some(v)) => v,
             Err(e) => {
                 self.problem(display, InputError::new(format!("cannot read: {e}")));
                 return;

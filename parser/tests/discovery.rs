@@ -347,6 +347,33 @@ fn symlink_loops_are_reported_not_followed() {
 
 #[cfg(unix)]
 #[test]
+fn each_file_is_read_once_however_it_is_reached() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("SRV/Logs");
+    write(&logs.join("System.evtx"), EVTX);
+    fs::write(
+        dir.path().join("SRV/c.zip"),
+        zip_bytes(&[("System.evtx", EVTX)]),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(logs.join("System.evtx"), dir.path().join("SRV/alias.evtx"))
+        .unwrap();
+    let relative = PathBuf::from(".").join(dir.path().strip_prefix("/").unwrap());
+    let d = discover(
+        &[
+            dir.path().to_path_buf(),
+            logs.join("System.evtx"),
+            Path::new("/").join(&relative),
+            dir.path().join("SRV/c.zip"),
+        ],
+        ArchiveLimits::default(),
+    );
+    assert_eq!(d.sources.len(), 2, "{:?}", displays(&d));
+    assert!(d.problems.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
 fn non_utf8_names_on_disk_and_in_zips() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
