@@ -227,4 +227,41 @@ mod tests {
             &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         );
     }
+
+    #[test]
+    fn same_bytes_with_one_thread_and_many() {
+        let mut events = Vec::new();
+        for n in 0..40i64 {
+            events.extend(client_attempt(
+                "WS1",
+                guid(n as u128 + 100),
+                n * 5_000,
+                "srv01",
+                None,
+                2308,
+                false,
+            ));
+            events.extend(host_connection(
+                "SRV01",
+                guid(n as u128),
+                n * 5_000 + 30,
+                "10.0.0.5",
+                50000 + n as u16,
+                n % 3 == 0,
+            ));
+        }
+        let write = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let t = crate::build(events.clone(), &[]);
+                let mut buf = Vec::new();
+                write_parquet(&t, &DefaultAnnotator, &mut buf).unwrap();
+                buf
+            })
+        };
+        assert_eq!(write(1), write(4));
+    }
 }
