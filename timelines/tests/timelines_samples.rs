@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use rdpsleuth_parser::Guid;
 use rdpsleuth_parser::ingest::{IngestOptions, ingest};
-use rdpsleuth_timelines::{Connection, Outcome, Timelines, build};
+use rdpsleuth_timelines::export::DefaultAnnotator;
+use rdpsleuth_timelines::export::csv::write_csv;
+use rdpsleuth_timelines::{BuildOptions, Connection, Outcome, Timelines, build, build_with};
 use serde_json::Value;
 
 fn bundles() -> Option<PathBuf> {
@@ -63,8 +65,24 @@ fn check(bundle: &Path) -> (Vec<String>, usize) {
         None => return (vec!["unreadable expected.json".into()], 0),
     };
     let ingested = ingest(&inputs(bundle), &IngestOptions::default(), &());
+    let one = build_with(
+        ingested.events.clone(),
+        &ingested.reports,
+        &BuildOptions {
+            threads: 1,
+            ..BuildOptions::default()
+        },
+    );
     let t = build(ingested.events, &ingested.reports);
     let mut problems = Vec::new();
+    // The same timelines and bytes with one thread as with all.
+    let csv = |t: &Timelines| {
+        let mut out = Vec::new();
+        write_csv(t, &DefaultAnnotator, &mut out).map(|()| out).ok()
+    };
+    if csv(&one) != csv(&t) {
+        problems.push("CSV differs between one thread and all".into());
+    }
     let mut accounted: Vec<bool> = vec![false; t.connections.len()];
     let empty = Vec::new();
     for x in expected["connections"].as_array().unwrap_or(&empty) {
