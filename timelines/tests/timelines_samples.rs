@@ -122,6 +122,25 @@ fn check(bundle: &Path) -> (Vec<String>, usize) {
             ));
         }
     }
+    // One host per machine whose logs are in the bundle (firewall text logs, named by their
+    // folder, land on their computer), known by its Computer name.
+    let collected: Vec<&str> = expected["hosts"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .filter(|h| !h["folder"].is_null())
+        .filter_map(|h| h["name"].as_str())
+        .collect();
+    if t.hosts.len() != collected.len()
+        || !collected
+            .iter()
+            .all(|n| t.hosts.iter().any(|h| h.name.eq_ignore_ascii_case(n)))
+    {
+        problems.push(format!(
+            "hosts {:?}, expected {collected:?}",
+            t.hosts.iter().map(|h| &h.name).collect::<Vec<_>>()
+        ));
+    }
     // Estimated clock offsets match the injected skews (server minus client) within 2 s.
     let skew = |name: &str| {
         expected["hosts"]
