@@ -12,7 +12,7 @@
 //!
 //! RFC 4180: CRLF line ends, cells with a comma, quote or line break quoted, quotes doubled.
 //! Every cell is guarded against spreadsheet formula injection ([`super::formula_guard`]), which
-//! also applies to negative numbers (`'-3.5`).
+//! leaves plain negative numbers (`-3.5`) alone, since they cannot be formulas.
 
 use std::io::Write;
 

@@ -108,13 +108,33 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// Prefixes a value a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR at the
-/// start) with `'`.
+/// start) with `'`. A plain negative number (`-3.5`) is left alone: it cannot be a formula, and
+/// guarding it would turn numeric columns into text.
 pub fn formula_guard(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.chars().next().is_some_and(text::is_formula_start) {
+    if value.chars().next().is_some_and(text::is_formula_start) && !is_plain_negative_number(value)
+    {
         format!("'{value}").into()
     } else {
         value.into()
     }
+}
+
+/// `-` followed by digits with at most one decimal point and nothing else.
+fn is_plain_negative_number(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix('-') else {
+        return false;
+    };
+    let mut dots = 0;
+    !rest.is_empty()
+        && rest.starts_with(|c: char| c.is_ascii_digit())
+        && rest.chars().all(|c| {
+            if c == '.' {
+                dots += 1;
+                dots == 1
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 /// Why an export failed.
@@ -362,7 +382,15 @@ pub(crate) mod tests {
     fn guard_and_one_line() {
         assert_eq!(formula_guard("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(formula_guard("+1"), "'+1");
-        assert_eq!(formula_guard("-3.5"), "'-3.5");
+        assert_eq!(formula_guard("-3.5"), "-3.5");
+        assert_eq!(formula_guard("-12"), "-12");
+        assert_eq!(formula_guard("-3.5.1"), "'-3.5.1");
+        assert_eq!(
+            formula_guard("-1+cmd|' /C calc'!A0"),
+            "'-1+cmd|' /C calc'!A0"
+        );
+        assert_eq!(formula_guard("-"), "'-");
+        assert_eq!(formula_guard("-.5"), "'-.5");
         assert_eq!(formula_guard("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(formula_guard("\tx"), "'\tx");
         assert_eq!(formula_guard("\rx"), "'\rx");
