@@ -81,7 +81,7 @@ pub struct ReadArgs {
     #[arg(long = "firewall-utc-offset", value_name = "HOST=±HH:MM")]
     pub firewall_utc_offsets: Vec<String>,
     /// Time zone for displayed times (IANA name such as Europe/Berlin, or ±HH:MM); files stay UTC.
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub tz: Option<String>,
     /// No progress bars and no summary on stderr.
     #[arg(long, short)]

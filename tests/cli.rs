@@ -316,6 +316,10 @@ fn tz_moves_the_display_not_the_data() {
     assert!(summary.contains("2024-03-04 10:15:02.231 CET"), "{summary}");
     let (_, _, fixed) = rdpsleuth(&["analyze", p(logs.path()), "--json", "--tz", "+05:30"]);
     assert!(fixed.contains("2024-03-04 14:45:02.231 +05:30"), "{fixed}");
+    // A negative offset is a value, not an option.
+    let (code, _, west) = rdpsleuth(&["analyze", p(logs.path()), "--json", "--tz", "-03:30"]);
+    assert_eq!(code, 0, "{west}");
+    assert!(west.contains("2024-03-04 05:45:02.231 -03:30"), "{west}");
 
     // The report carries the zone's name and offsets; its data stays UTC.
     let out = tempfile::tempdir().expect("temp dir");

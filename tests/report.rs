@@ -14,7 +14,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use browser::{Chromium, Rendered};
+use browser::{Chromium, Rendered, url};
 use common::*;
 
 /// Where the screenshots are kept.
@@ -155,7 +155,7 @@ fn every_sample_bundle_report_renders() {
         if let Some(bundle) = pick {
             let tmp = tempfile::tempdir().expect("temp dir");
             let page = analyse(&[bundle], tmp.path(), &["--tz", "Europe/Berlin"]);
-            chromium.screenshot(&page, &root().join("docs").join("report.png"), 1280, 1600);
+            chromium.screenshot(&page, &root().join("docs").join("report.png"), 1280, 2000);
         }
     }
 }
@@ -269,5 +269,106 @@ fn ten_thousand_connections_stay_small_and_quick() {
     assert!(
         dom_elements < 20_000,
         "{dom_elements} tags: the lists are not paginated"
+    );
+}
+
+#[test]
+fn the_url_fragment_holds_the_filters_and_the_open_connections() {
+    let chromium = Chromium::find();
+    let logs = tempfile::tempdir().expect("temp dir");
+    small_collection().write(logs.path());
+    let out = tempfile::tempdir().expect("temp dir");
+    let page = analyse(&[logs.path()], out.path(), &[]);
+    // Only the refused logon, opened; the private-key failures are filtered out.
+    let r = chromium.render_url(&format!("{}#cause=logon_denied&open=C0004", url(&page)));
+    assert!(r.console.is_empty(), "{}", r.console.join("\n"));
+    assert!(r.dom.contains("id=\"conn-C0004\""), "C0004 is not listed");
+    assert!(
+        !r.dom.contains("id=\"conn-C0002\""),
+        "the cause filter did not apply"
+    );
+    assert!(
+        r.dom.contains("1 of 5 connections match: 1 failed"),
+        "status line"
+    );
+    assert!(
+        r.dom
+            .contains("aria-expanded=\"true\" aria-controls=\"detail-C0004\"")
+    );
+    assert!(
+        r.dom.contains("<option value=\"logon_denied\" selected") || r.dom.contains("logon_denied")
+    );
+    // A search that matches nothing leaves both lists empty and says so.
+    let r = chromium.render_url(&format!("{}#q=no-such-host", url(&page)));
+    assert!(r.dom.contains("0 of 5 connections match"));
+    assert!(r.dom.contains("No failed connection matches the filters."));
+    // The outcome filter keeps the successes only.
+    let r = chromium.render_url(&format!("{}#outcome=succeeded", url(&page)));
+    assert!(
+        r.dom
+            .contains("2 of 5 connections match: 0 failed, 2 succeeded or unknown.")
+    );
+    assert!(r.dom.contains("id=\"conn-C0001\"") && r.dom.contains("id=\"conn-C0005\""));
+}
+
+/// The zone names written after each `<date> <hh:mm:>` time in the text, deduplicated.
+fn zones_after(dom: &str, prefix: &str) -> Vec<String> {
+    let mut out: Vec<String> = dom
+        .match_indices(prefix)
+        .filter_map(|(i, _)| {
+            let rest = dom.get(i + prefix.len()..)?;
+            // `ss.mmm ZONE`
+            let zone = rest.get(7..)?.split(['<', '"', ' ']).next()?;
+            let zone = zone.trim_end_matches([':', '.', ';', ',', ')']);
+            (rest.get(6..7) == Some(" ")).then(|| zone.to_string())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn times_follow_daylight_saving_changes_of_the_zone() {
+    let chromium = Chromium::find();
+    let ws = Machine::new("WS02.corp.example", "WS02", "10.40.0.12");
+    let srv = Machine::new("SRV02.corp.example", "SRV02", "10.40.0.2");
+    let mut c = Collection::new();
+    // Berlin leaves CET for CEST at 2024-03-31 01:00 UTC.
+    c.failure(
+        &ws,
+        &srv,
+        at("2024-03-30T12:00:00Z"),
+        Failure::PrivateKey,
+        "CORP\\carol",
+    );
+    c.failure(
+        &ws,
+        &srv,
+        at("2024-03-31T12:00:00Z"),
+        Failure::PrivateKey,
+        "CORP\\carol",
+    );
+    let logs = tempfile::tempdir().expect("temp dir");
+    c.write(logs.path());
+    let out = tempfile::tempdir().expect("temp dir");
+    let page = analyse(&[logs.path()], out.path(), &["--tz", "Europe/Berlin"]);
+    let r = render_and_check(&chromium, "dst", &page, out.path());
+    // The connections start at 12:00 UTC (to within the estimated clock offset).
+    assert_eq!(
+        zones_after(&r.dom, "2024-03-30 12:59:"),
+        ["CET"],
+        "winter time"
+    );
+    assert_eq!(
+        zones_after(&r.dom, "2024-03-31 13:59:"),
+        ["CEST"],
+        "summer time"
+    );
+    let r = chromium.render(&analyse(&[logs.path()], out.path(), &["--tz", "-03:30"]));
+    assert_eq!(
+        zones_after(&r.dom, "2024-03-31 08:29:"),
+        ["-03:30"],
+        "fixed offset"
     );
 }

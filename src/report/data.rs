@@ -126,6 +126,9 @@ pub struct InputRow {
     /// Why it was not read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// How local times were read as UTC (`pfirewall.log`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_basis: Option<String>,
     /// The first problems, located.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
@@ -658,6 +661,7 @@ fn input_rows(reports: &[InputReport]) -> (Vec<InputRow>, Totals) {
             kept: r.kept,
             failed: r.failed,
             skipped: r.skipped.clone(),
+            time_basis: r.time_basis.clone(),
             errors: r.errors.iter().take(5).map(|e| e.to_string()).collect(),
         })
         .collect();

@@ -99,6 +99,13 @@
     else out = Math.floor(s / 86400) + ' d ' + Math.floor((s % 86400) / 3600) + ' h';
     return (seconds < 0 ? '−' : '') + out;
   }
+  // A whole distance in its largest unit: 30 s, 5 min, 3 h, 7 d.
+  function durShort(seconds) {
+    if (seconds < 60) return Math.round(seconds) + ' s';
+    if (seconds < 3600) return Math.round(seconds / 60) + ' min';
+    if (seconds < 86400) return Math.round(seconds / 3600) + ' h';
+    return Math.round(seconds / 86400) + ' d';
+  }
   function signed(seconds) {
     var text = Math.abs(seconds).toFixed(1);
     return (seconds < 0 && text !== '0.0' ? '−' : '+') + text + ' s';
@@ -466,7 +473,7 @@
     var o = D.onsets[i];
     var div = el('div', { 'class': 'run', id: 'onset-' + i });
     div.appendChild(el('p', null, el('strong', { text: 'From ' + fmt(o.first_failure) + ': ' + o.failures + ' failed connection' + (o.failures === 1 ? '' : 's') + '. ' }),
-      o.last_success !== null ? 'Last success before: ' + fmt(o.last_success) + ' (' + dur((o.first_failure - o.last_success) / 1000) + ' earlier).' : 'No success before it in these logs.'));
+      lastSuccessText(o)));
     var links = el('p', null, 'Connections: ');
     o.connections.forEach(function (id, j) {
       if (j) links.appendChild(document.createTextNode(', '));
@@ -486,6 +493,11 @@
       div.appendChild(el('p', { 'class': 'muted', text: 'No change of host state was found before it in these logs.' }));
     }
     return div;
+  }
+  function lastSuccessText(o) {
+    if (o.last_success === null) return 'No success before it in these logs.';
+    if (o.last_success > o.first_failure) return 'The last successful session before it was still open until ' + fmt(o.last_success) + '.';
+    return 'Last success before: ' + fmt(o.last_success) + ' (' + dur((o.first_failure - o.last_success) / 1000) + ' earlier).';
   }
   function runTable(holder, runs, page) {
     clear(holder);
@@ -519,11 +531,28 @@
   }
 
   // ---------- the lanes of a failed connection ----------
+  // The lanes' time axis. The middle zone holds the connection's window and the events near
+  // it on a linear scale (idle gaps longer than `cap` shortened to `cap` and marked); events
+  // far before or after (host state context, more than `margin` away) go to side zones on a
+  // logarithmic scale of their distance from the window, with relative ticks (−10 min).
+  var NICE_DISTANCES = [10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 365 * 86400];
   function laneScale(marks, b, e) {
-    var ts = marks.map(function (m) { return m.t; }).concat([b, e]).sort(function (x, y) { return x - y; });
+    var windowMs = Math.max(0, e - b);
+    var margin = Math.max(30000, windowMs);
+    var near = [], before = [], after = [];
+    marks.forEach(function (m) {
+      if (m.t < b - margin) before.push(m.t); else if (m.t > e + margin) after.push(m.t); else near.push(m.t);
+    });
+    var width = PLOT_RIGHT - PLOT_LEFT;
+    var leftW = before.length ? width * 0.18 : 0;
+    var rightW = after.length ? width * 0.14 : 0;
+    var gapW = 14;
+    var midL = PLOT_LEFT + (leftW ? leftW + gapW : 0);
+    var midR = PLOT_RIGHT - (rightW ? rightW + gapW : 0);
+    // middle: piecewise linear over the distinct times, long gaps capped
+    var ts = near.concat([b, e]).sort(function (x, y) { return x - y; });
     var uniq = [];
     ts.forEach(function (t) { if (!uniq.length || t !== uniq[uniq.length - 1]) uniq.push(t); });
-    var windowMs = Math.max(0, e - b);
     var cap = Math.max(5000, windowMs * 0.25);
     var pos = [0], breaks = [];
     for (var i = 1; i < uniq.length; i++) {
@@ -532,19 +561,42 @@
       if (gap > cap) breaks.push({ at: pos[i - 1] + eff / 2, real: gap });
       pos.push(pos[i - 1] + eff);
     }
-    var total = pos[pos.length - 1] || 1;
-    var width = PLOT_RIGHT - PLOT_LEFT;
-    var x = function (t) {
+    var total = pos[pos.length - 1];
+    var mid = function (t) {
+      if (!total) return (midL + midR) / 2;
       var lo = 0, hi = uniq.length - 1;
-      while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (uniq[mid] <= t) lo = mid; else hi = mid - 1; }
+      while (lo < hi) { var k = (lo + hi + 1) >> 1; if (uniq[k] <= t) lo = k; else hi = k - 1; }
       var p = pos[lo];
-      if (lo + 1 < uniq.length && t > uniq[lo]) {
-        var g = uniq[lo + 1] - uniq[lo];
-        p += (t - uniq[lo]) / g * (pos[lo + 1] - pos[lo]);
-      }
-      return uniq.length === 1 || pos[pos.length - 1] === 0 ? PLOT_LEFT + width / 2 : PLOT_LEFT + p / total * width;
+      if (lo + 1 < uniq.length && t > uniq[lo]) p += (t - uniq[lo]) / (uniq[lo + 1] - uniq[lo]) * (pos[lo + 1] - pos[lo]);
+      return midL + Math.max(0, Math.min(total, p)) / total * (midR - midL);
     };
-    return { x: x, ticks: uniq, breaks: breaks.map(function (br) { return { x: PLOT_LEFT + br.at / total * width, real: br.real }; }), compressed: breaks.length > 0, cap: cap };
+    // side zones: log of the distance from the window, from `margin` to the farthest event
+    var side = function (dists, from, to) {
+      var lo = Math.log(margin), hi = Math.log(Math.max.apply(null, dists.concat([margin * 1.5])));
+      return function (d) { return from + (to - from) * (Math.log(Math.max(d, margin)) - lo) / (hi - lo); };
+    };
+    var left = leftW ? side(before.map(function (t) { return b - t; }), PLOT_LEFT + leftW, PLOT_LEFT) : null;
+    var right = rightW ? side(after.map(function (t) { return t - e; }), PLOT_RIGHT - rightW, PLOT_RIGHT) : null;
+    var x = function (t) {
+      if (left && t < b - margin) return left(b - t);
+      if (right && t > e + margin) return right(t - e);
+      return mid(t);
+    };
+    var sideTicks = function (dists, f, sign) {
+      var far = Math.max.apply(null, dists) / 1000;
+      return NICE_DISTANCES.filter(function (d) { return d * 1000 > margin && d <= far * 1.05; })
+        .map(function (d) { return { x: f(d * 1000), label: sign + durShort(d) }; });
+    };
+    return {
+      x: x, ticks: uniq,
+      breaks: breaks.map(function (br) { return { x: midL + br.at / total * (midR - midL), real: br.real }; }),
+      compressed: breaks.length > 0, cap: cap, margin: margin,
+      zones: [
+        left ? { from: PLOT_LEFT, to: PLOT_LEFT + leftW, edge: PLOT_LEFT + leftW + gapW / 2, ticks: sideTicks(before.map(function (t) { return b - t; }), left, '−'), n: before.length, what: 'before' } : null,
+        right ? { from: PLOT_RIGHT - rightW, to: PLOT_RIGHT, edge: PLOT_RIGHT - rightW - gapW / 2, ticks: sideTicks(after.map(function (t) { return t - e; }), right, '+'), n: after.length, what: 'after' } : null,
+      ].filter(Boolean),
+      midL: midL, midR: midR,
+    };
   }
 
   function renderLanes(c, det, marks, panel, evidenceCause) {
@@ -566,13 +618,27 @@
       svg.appendChild(sv('path', { 'class': 'brk', d: 'M' + (br.x - 4) + ' 20 l4 6 l-4 6 M' + (br.x + 2) + ' 20 l4 6 l-4 6 M' + (br.x - 1) + ' 32 V130' }));
       svg.appendChild(sv('text', { 'class': 'brk-label', x: br.x, y: 16, 'text-anchor': 'middle', text: '+' + dur(br.real / 1000) }));
     });
+    sc.zones.forEach(function (z) {
+      svg.appendChild(sv('rect', { 'class': 'far-zone', x: Math.min(z.from, z.to), y: 24, width: Math.abs(z.to - z.from), height: 102 },
+        sv('title', { text: z.n + ' context event' + (z.n === 1 ? '' : 's') + ' long ' + z.what + ' the connection, placed by the logarithm of their distance from it' })));
+      svg.appendChild(sv('path', { 'class': 'brk', d: 'M' + (z.edge - 4) + ' 20 l4 6 l-4 6 M' + (z.edge + 2) + ' 20 l4 6 l-4 6 M' + (z.edge - 1) + ' 32 V130' }));
+      var lastZ = -Infinity;
+      z.ticks.forEach(function (t) {
+        if (Math.abs(t.x - lastZ) < 40) return;
+        lastZ = t.x;
+        svg.appendChild(sv('line', { 'class': 'axis', x1: t.x, x2: t.x, y1: 131, y2: 137 }));
+        svg.appendChild(sv('text', { 'class': 'tick far', x: t.x, y: 147, 'text-anchor': 'middle', text: t.label }));
+      });
+      svg.appendChild(sv('text', { 'class': 'brk-label', x: (z.from + z.to) / 2, y: 16, 'text-anchor': 'middle', text: z.what === 'before' ? 'earlier (log scale)' : 'later (log scale)' }));
+    });
     var lastLabel = -Infinity;
     sc.ticks.forEach(function (t) {
       var x = sc.x(t);
-      if (x - lastLabel < 80) return;
+      if (x - lastLabel < 95) return;
       lastLabel = x;
       svg.appendChild(sv('line', { 'class': 'axis', x1: x, x2: x, y1: 131, y2: 137 }));
-      svg.appendChild(sv('text', { 'class': 'tick', x: x, y: 147, 'text-anchor': 'middle', text: fmtClock(t, true) }));
+      var anchor = x > sc.midR - 40 ? 'end' : (x < sc.midL + 40 ? 'start' : 'middle');
+      svg.appendChild(sv('text', { 'class': 'tick', x: anchor === 'start' ? x - 8 : (anchor === 'end' ? x + 8 : x), y: 147, 'text-anchor': anchor, text: fmtClock(t, true) }));
     });
     var stack = {};
     var markNodes = [];
@@ -602,8 +668,9 @@
       svg.appendChild(g);
     });
     var wrap = el('div', { 'class': 'lanes' }, svg);
-    var note = 'Filled circles: events of this connection; hollow squares: host state around it (context). Colour: the cause an event is evidence for, else red for errors, amber for warnings. Time axis linear';
-    note += sc.compressed ? '; gaps longer than ' + dur(sc.cap / 1000) + ' are shortened and labelled with their real length.' : '.';
+    var note = 'Filled circles: events of this connection; hollow squares: host state around it (context). Colour: the cause an event is evidence for, else red for errors, amber for warnings. Time axis linear around the connection';
+    note += sc.compressed ? ', gaps longer than ' + dur(sc.cap / 1000) + ' shortened and labelled with their real length' : '';
+    note += sc.zones.length ? '; events more than ' + dur(sc.margin / 1000) + ' away are in the shaded side zones, on a logarithmic scale of their distance.' : '.';
     if (det.marks_cut) note += ' ' + det.marks_cut + ' more events are not drawn.';
     if (det.context_omitted.length) note += ' Context left out: ' + det.context_omitted.map(function (o) { return o[1] + ' × ' + o[0]; }).join(', ') + '.';
     append(wrap, el('p', { 'class': 'lane-legend', text: note }));
@@ -631,16 +698,18 @@
     if (!light) append(panel, el('div', { 'class': 'table-wrap' }, fieldsTable(e)));
   }
 
-  function evidenceList(items, against) {
+  // Evidence rows; `corrected` maps an event to its skew-corrected time on the lanes.
+  function evidenceList(items, against, corrected) {
     var ul = el('ul', { 'class': 'evidence' + (against ? ' against' : '') });
     items.forEach(function (row) {
       var x = evidence(row);
       var e = x.event;
       var sum = el('summary', null, against ? el('span', { 'class': 'muted', text: 'against ' }) : null, badge(x.cause),
-        el('span', { 'class': 'when', text: x.ms !== null ? fmt(x.ms) : '' }),
+        el('span', { 'class': 'when', text: corrected[x.v] !== undefined ? fmt(corrected[x.v]) : (x.ms !== null ? fmt(x.ms) + ' (its host\'s clock)' : '') }),
         x.host ? el('span', { 'class': 'muted', text: x.host + ': ' }) : null, el('span', { text: x.summary }));
       var body = el('div', { 'class': 'body' });
       if (x.about) append(body, el('p', null, (against ? 'Argues against ' : 'Argues for ') + causeTitle(x.cause) + ': ' + x.about + ' ', el('span', { 'class': 'mono muted', text: '(' + x.rule + ')' })));
+      if (x.ms !== null) append(body, el('p', { text: 'Logged at ' + fmt(x.ms) + ' on the clock of ' + (x.host || 'its host') + (corrected[x.v] !== undefined && Math.abs(corrected[x.v] - x.ms) >= 1 ? '; ' + fmt(corrected[x.v]) + ' on the connection\'s clock.' : '.') }));
       if (x.source) append(body, el('p', null, 'Source: ', el('span', { 'class': 'mono', text: x.source })));
       var built = false;
       var det = el('details', null, sum, body);
@@ -659,6 +728,8 @@
     var evidenceCause = {};
     dx.evidence.forEach(function (x) { if (x.v !== undefined && !evidenceCause[x.v]) evidenceCause[x.v] = x.k; });
     var marks = det.marks.map(mark);
+    var corrected = {};
+    marks.forEach(function (m) { if (corrected[m.v] === undefined) corrected[m.v] = m.t; });
     var facts = el('dl', { 'class': 'facts' });
     var fact = function (k, v) { if (v !== null && v !== undefined && v !== '') { facts.appendChild(el('dt', { text: k })); facts.appendChild(el('dd', { text: v })); } };
     fact('Window', fmt(c.b) + ' — ' + fmtClock(c.e, true) + ' (' + dur((c.e - c.b) / 1000) + ')');
@@ -682,9 +753,9 @@
     append(left, el('h5', { 'class': 'dx-title' }, 'Diagnosis: ', badge(dx.cause), ' ', el('span', { 'class': 'conf', text: pct(dx.confidence) + ' confidence' })));
     append(left, el('p', { 'class': 'muted', text: causeTitle(dx.cause) + '.' }));
     append(left, el('h5', { text: 'Evidence' }));
-    append(left, dx.evidence.length ? evidenceList(dx.evidence, false) : el('p', { 'class': 'muted', text: 'No event speaks for a cause.' }));
+    append(left, dx.evidence.length ? evidenceList(dx.evidence, false, corrected) : el('p', { 'class': 'muted', text: 'No event speaks for a cause.' }));
     append(left, el('h5', { text: 'What argues against it' }));
-    append(left, dx.against.length ? evidenceList(dx.against, true) : el('p', { 'class': 'muted', text: 'Nothing found against it.' }));
+    append(left, dx.against.length ? evidenceList(dx.against, true, corrected) : el('p', { 'class': 'muted', text: 'Nothing found against it.' }));
     append(left, el('h5', { text: 'Fix' }));
     append(left, dx.remediation.length ? el('ol', { 'class': 'fix' }, dx.remediation.map(function (i) { return el('li', { text: S[i] }); })) : el('p', { 'class': 'muted', text: 'No step.' }));
 
@@ -828,13 +899,14 @@
       if (r.skipped) problems.push('skipped: ' + r.skipped);
       if (r.failed) problems.push(r.failed + ' unreadable');
       (r.errors || []).forEach(function (e) { problems.push(e); });
+      if (r.time_basis) problems.push('times: ' + r.time_basis);
       return el('tr', null, el('td', { 'class': 'wrap mono', text: r.path }), el('td', { text: r.format }), el('td', { 'class': 'wrap', text: r.host || '' }),
         el('td', { 'class': 'num', text: nf(r.records) }), el('td', { 'class': 'num', text: nf(r.kept) }),
         el('td', { 'class': 'wrap' }, problems.map(function (p) { return el('div', { text: p }); })));
     });
     var pg = el('div', { 'class': 'pager' });
     append(box, el('div', { 'class': 'table-wrap' }, el('table', { 'class': 'compact' },
-      el('thead', null, el('tr', null, ['Input', 'Format', 'Host', 'Records', 'Kept', 'Problems'].map(function (x) { return el('th', { scope: 'col', text: x }); }))),
+      el('thead', null, el('tr', null, ['Input', 'Format', 'Host', 'Records', 'Kept', 'Problems and notes'].map(function (x) { return el('th', { scope: 'col', text: x }); }))),
       el('tbody', null, rows))), pg);
     pager(pg, page, pages, D.inputs.length, INPUTS_PAGE, function (p) { renderInputs(p); }, 'inputs');
   }
@@ -900,7 +972,7 @@
   window.addEventListener('beforeprint', function () {
     var list = byId('failed-list');
     Array.prototype.forEach.call(list.querySelectorAll('article.conn'), function (a) { if (a._build) a._build(); });
-    Array.prototype.forEach.call(list.querySelectorAll('.evidence details'), function (d) {
+    Array.prototype.forEach.call(list.querySelectorAll('.evidence details, details.all-events'), function (d) {
       if (d._build) d._build();
       if (!d.open) { d.open = true; reopened.push(d); }
     });

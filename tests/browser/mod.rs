@@ -118,12 +118,17 @@ impl Chromium {
 
     /// Loads a page and dumps its DOM once the scripts ran (virtual time lets timers fire).
     pub fn render(&self, page: &Path) -> Rendered {
+        self.render_url(&url(page))
+    }
+
+    /// Loads a URL (a `file://` page with a `#state` fragment) and dumps its DOM.
+    pub fn render_url(&self, url: &str) -> Rendered {
         let (dom, err, wall) = self.run(&[
             "--enable-logging=stderr".to_string(),
             "--v=0".to_string(),
             "--virtual-time-budget=10000".to_string(),
             "--dump-dom".to_string(),
-            url(page),
+            url.to_string(),
         ]);
         let console = err
             .lines()
