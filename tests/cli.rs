@@ -507,3 +507,35 @@ fn every_sample_bundle_analyses() {
         }
     }
 }
+
+#[test]
+fn outputs_are_the_same_bytes_whatever_the_threads() {
+    let logs = small_logs();
+    let one = tempfile::tempdir().expect("temp dir");
+    let two = tempfile::tempdir().expect("temp dir");
+    for (dir, threads) in [(&one, "1"), (&two, "4")] {
+        let (code, _, stderr) = rdpsleuth(&[
+            "analyze",
+            p(logs.path()),
+            "-q",
+            "--threads",
+            threads,
+            "--tz",
+            "Europe/Berlin",
+            "-o",
+            p(dir.path()),
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    for file in [
+        "report.html",
+        "diagnoses.json",
+        "timeline.csv",
+        "timeline.jsonl",
+        "events.parquet",
+    ] {
+        let a = std::fs::read(one.path().join(file)).expect("first output");
+        let b = std::fs::read(two.path().join(file)).expect("second output");
+        assert!(a == b, "{file} differs between 1 and 4 threads");
+    }
+}

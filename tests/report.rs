@@ -88,6 +88,23 @@ fn check_rendered(name: &str, r: &Rendered, failed: &[String]) {
         assert!(r.dom.contains(&format!("id=\"{id}\"")), "{name}: no #{id}");
     }
     assert!(r.dom.contains("<main"), "{name}: no main landmark");
+    // Nothing from the data became markup: the page's own two scripts, no images, frames or
+    // event-handler attributes.
+    assert_eq!(
+        r.dom.matches("<script").count(),
+        2,
+        "{name}: a <script> element was injected"
+    );
+    for tag in [
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<svg onload",
+        "<a href=\"javascript",
+    ] {
+        assert!(!r.dom.contains(tag), "{name}: {tag} in the DOM");
+    }
     if let Some(first) = failed.first() {
         assert!(
             r.dom.contains(&format!("id=\"conn-{first}\"")),

@@ -442,7 +442,7 @@ pub fn ms(t: Timestamp) -> f64 {
 /// `value` cut to `max` characters, marked when cut.
 fn cap(value: &str, max: usize) -> String {
     match value.char_indices().nth(max) {
-        Some((end, _)) => format!("{}{CUT_MARK}", &value[..end]),
+        Some((end, _)) => format!("{}{CUT_MARK}", value.get(..end).unwrap_or(value)),
         None => value.to_string(),
     }
 }

@@ -59,19 +59,32 @@ fn stylesheet() -> String {
 /// JSON made safe inside a `<script>` element: the characters that could end the element,
 /// open a comment or end a line in older script parsers become `\u` escapes. They can only
 /// occur inside JSON strings, where the escapes mean the same characters.
-pub fn script_safe_json(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() + json.len() / 64);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+#[cfg(test)]
+fn script_safe_json(json: &str) -> String {
+    let mut out = Vec::with_capacity(json.len() + json.len() / 64);
+    // Writing into a Vec cannot fail.
+    let _ = write_script_safe(json, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes [`script_safe_json`] of `json` without building it in memory: runs of safe text are
+/// written as they are, the escapes in between.
+fn write_script_safe(json: &str, w: &mut impl Write) -> io::Result<()> {
+    let mut start = 0;
+    for (i, c) in json.char_indices() {
+        let escape = match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            '\u{2029}' => "\\u2029",
+            _ => continue,
+        };
+        w.write_all(json.get(start..i).unwrap_or("").as_bytes())?;
+        w.write_all(escape.as_bytes())?;
+        start = i + c.len_utf8();
     }
-    out
+    w.write_all(json.get(start..).unwrap_or("").as_bytes())
 }
 
 /// Text made safe in HTML content and attribute values.
@@ -108,9 +121,18 @@ fn policy(script: &str, style: &str) -> String {
     )
 }
 
+/// A value put into the template.
+#[derive(Clone, Copy)]
+enum Slot<'a> {
+    /// Written as it is (already escaped for where it goes).
+    Raw(&'a str),
+    /// JSON, escaped for a `<script>` element while it is written.
+    Json(&'a str),
+}
+
 /// Fills `{{NAME}}` placeholders in one pass (values are never scanned again, so data that
 /// looks like a placeholder stays text). Unknown names are an error of the template.
-fn fill(template: &str, values: &[(&str, &str)], w: &mut impl Write) -> io::Result<()> {
+fn fill(template: &str, values: &[(&str, Slot<'_>)], w: &mut impl Write) -> io::Result<()> {
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
         let (before, after) = rest.split_at(open);
@@ -125,7 +147,10 @@ fn fill(template: &str, values: &[(&str, &str)], w: &mut impl Write) -> io::Resu
             .find(|(n, _)| *n == name)
             .map(|(_, v)| *v)
             .ok_or_else(|| io::Error::other(format!("report template: unknown {{{{{name}}}}}")))?;
-        w.write_all(value.as_bytes())?;
+        match value {
+            Slot::Raw(text) => w.write_all(text.as_bytes())?,
+            Slot::Json(json) => write_script_safe(json, w)?,
+        }
         rest = tail.get(2..).unwrap_or("");
     }
     w.write_all(rest.as_bytes())
@@ -154,7 +179,6 @@ pub fn write_report(
 /// Writes the page for a built document.
 pub fn write_page(w: &mut impl Write, data: &ReportData) -> io::Result<()> {
     let json = serde_json::to_string(data).map_err(io::Error::other)?;
-    let json = script_safe_json(&json);
     let style = stylesheet();
     let csp = policy(SCRIPT, &style);
     let title = html_text(&title(data));
@@ -162,12 +186,12 @@ pub fn write_page(w: &mut impl Write, data: &ReportData) -> io::Result<()> {
     fill(
         TEMPLATE,
         &[
-            ("CSP", &csp),
-            ("TITLE", &title),
-            ("GENERATOR", &generator),
-            ("STYLE", &style),
-            ("DATA", &json),
-            ("SCRIPT", SCRIPT),
+            ("CSP", Slot::Raw(&csp)),
+            ("TITLE", Slot::Raw(&title)),
+            ("GENERATOR", Slot::Raw(&generator)),
+            ("STYLE", Slot::Raw(&style)),
+            ("DATA", Slot::Json(&json)),
+            ("SCRIPT", Slot::Raw(SCRIPT)),
         ],
         w,
     )
@@ -211,14 +235,21 @@ mod tests {
     fn placeholders_are_filled_once() {
         let mut out = Vec::new();
         fill(
-            "<p>{{A}}</p><i>{{B}}</i>",
-            &[("A", "{{B}}"), ("B", "b")],
+            "<p>{{A}}</p><i>{{B}}</i><s>{{J}}</s>",
+            &[
+                ("A", Slot::Raw("{{B}}")),
+                ("B", Slot::Raw("b")),
+                ("J", Slot::Json(r#"["</s>"]"#)),
+            ],
             &mut out,
         )
         .unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "<p>{{B}}</p><i>b</i>");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"<p>{{B}}</p><i>b</i><s>["\u003c/s\u003e"]</s>"#
+        );
         assert!(fill("{{C}}", &[], &mut Vec::new()).is_err());
-        assert!(fill("{{A", &[("A", "")], &mut Vec::new()).is_err());
+        assert!(fill("{{A", &[("A", Slot::Raw(""))], &mut Vec::new()).is_err());
     }
 
     #[test]

@@ -723,7 +723,8 @@
   }
 
   function renderDetail(c, box) {
-    var det = D.details[c.d];
+    var det = c.d !== undefined ? D.details[c.d] : null;
+    if (!det) { append(box, el('p', { 'class': 'muted', text: 'This connection has no diagnosis in the data.' })); return; }
     var dx = det.dx;
     var evidenceCause = {};
     dx.evidence.forEach(function (x) { if (x.v !== undefined && !evidenceCause[x.v]) evidenceCause[x.v] = x.k; });
