@@ -48,6 +48,27 @@ pub struct Finding {
     pub detail: Option<String>,
     /// The decoded code the cause was read from, for decoded rules.
     pub code: Option<u64>,
+    /// What the finding rests on (for the calibration of [`crate::score`]).
+    pub basis: Basis,
+}
+
+/// What a finding rests on: the connection's own records, the state of a machine around it, or
+/// what the logs do not show. [`crate::score`] caps the confidence of a cause by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// A record of the connection itself (its ActivityID, or joined to it by address, port or
+    /// logon id), or a fact read from those records.
+    Record,
+    /// The state of a machine around the connection: a record no connection owns, a service
+    /// state, a change before the failures began, a later success.
+    Context,
+    /// What the host's logs do not show (no connection from the client). `shown`: the host's
+    /// logs are shown to have been recording at the time — some log of the host holds records
+    /// from the attempt's start on — so the absence is observed rather than assumed.
+    Absence {
+        /// The host's logs hold records from the attempt's start on.
+        shown: bool,
+    },
 }
 
 /// A value decoded with the code tables.
@@ -67,6 +88,9 @@ pub const GATEWAY_REASONS: u32 = 0x0300_0000;
 pub const LATER_SUCCESS_SECONDS: f64 = 86_400.0;
 /// How far after a failure the state of TermService is still read.
 const SERVICE_STATE_SLACK_SECONDS: f64 = 5.0;
+/// How far before a failure the last state change of TermService is looked for: a service
+/// stopped (or disabled) stays so until something starts it, which SCM logs.
+pub const SERVICE_STATE_LOOKBACK_SECONDS: f64 = 30.0 * 86_400.0;
 /// How far after a failing Open Key a successful Create Key of the same key makes it benign.
 const BENIGN_CREATE_SECONDS: f64 = 120.0;
 
@@ -481,6 +505,15 @@ impl<'a> Analysis<'a> {
         })
     }
 
+    /// True when some log of `host` holds a record at or after `t` (host clock): the logs were
+    /// collected after that time, so a record they do not show at that time was not written
+    /// (unless a log wrapped or was cleared).
+    pub fn recorded_after(&self, host: HostId, t: Timestamp) -> bool {
+        self.spans
+            .get(host)
+            .is_some_and(|m| m.values().any(|s| s.last >= t))
+    }
+
     /// The rules that read events of this catalog kind.
     pub fn rules_for(&self, kind: &str) -> &[&'static Rule] {
         self.rules_by_kind.get(kind).map_or(&[], Vec::as_slice)
@@ -740,6 +773,7 @@ struct Firing<'e> {
     factor: f64,
     detail: Option<String>,
     change_causes: &'e [Cause],
+    basis: Basis,
 }
 
 /// Pushes the findings of one firing of a rule.
@@ -775,6 +809,7 @@ fn push_effects(out: &mut Vec<Finding>, rule: &'static Rule, firing: &Firing<'_>
                 distance: firing.distance,
                 detail: label.clone().or_else(|| firing.detail.clone()),
                 code,
+                basis: firing.basis,
             });
         }
     }
@@ -814,6 +849,11 @@ pub fn findings(a: &Analysis<'_>, conn_index: usize, changes: &[Change]) -> Vec<
                 factor,
                 detail: None,
                 change_causes: &[],
+                basis: if is_owned {
+                    Basis::Record
+                } else {
+                    Basis::Context
+                },
             };
             push_effects(&mut out, rule, &firing);
         }
@@ -836,6 +876,7 @@ pub fn findings(a: &Analysis<'_>, conn_index: usize, changes: &[Change]) -> Vec<
                         "changed between the last success and the first failure".to_string(),
                     ),
                     change_causes: &change.causes,
+                    basis: Basis::Context,
                 };
                 push_effects(&mut out, rule, &firing);
             }
@@ -847,6 +888,7 @@ pub fn findings(a: &Analysis<'_>, conn_index: usize, changes: &[Change]) -> Vec<
                 factor: 1.0,
                 detail: Some(seen.detail),
                 change_causes: &[],
+                basis: seen.basis,
             };
             push_effects(&mut out, rule, &firing);
         }
@@ -860,6 +902,7 @@ struct Observation {
     time: Option<Timestamp>,
     distance: f64,
     detail: String,
+    basis: Basis,
 }
 
 fn entry_time(conn: &Connection, i: EventIndex) -> Option<Timestamp> {
@@ -898,6 +941,7 @@ fn observe(
         time: i.and_then(|i| entry_time(conn, i)),
         distance: 0.0,
         detail: String::new(),
+        basis: Basis::Record,
     };
     match fact {
         Fact::ConnectedButNeverAccepted | Fact::NeverReachedHost => {
@@ -931,14 +975,22 @@ fn observe(
             }
             let anchor = find_owned(a, conn, "rdpclient", &[1026])
                 .or_else(|| conn.entries.first().map(|x| x.event));
+            let shown =
+                a.recorded_after(server, conn.start.add_seconds(a.host_shift(server, conn)));
             let mut o = at(anchor);
+            o.basis = Basis::Absence { shown };
             o.detail = format!(
-                "{} logged no connection from the client while its RdpCoreTS log covers the attempt{}",
+                "{} logged no connection from the client while its RdpCoreTS log covers the attempt{}{}",
                 host_name(a, Some(server)),
                 if attempt.transport_connected {
                     ", although the client's socket connected (1025)"
                 } else {
                     ""
+                },
+                if shown {
+                    ""
+                } else {
+                    " (its logs end before the attempt: the absence is assumed, not observed)"
                 }
             );
             Some(o)
@@ -990,7 +1042,9 @@ fn observe(
             }
             let shift = a.host_shift(server, conn);
             let to = conn.end.add_seconds(shift + SERVICE_STATE_SLACK_SECONDS);
-            let from = conn.start.add_seconds(shift - LATER_SUCCESS_SECONDS);
+            let from = conn
+                .start
+                .add_seconds(shift - SERVICE_STATE_LOOKBACK_SECONDS);
             let last = a
                 .host_events_between(server, from, to)
                 .iter()
@@ -1009,14 +1063,31 @@ fn observe(
                 return None;
             }
             let time = e.time.add_seconds(-shift);
+            // The state holds until SCM logs another change: when the System log runs past
+            // the attempt without one, the service was still stopped at the time (distance 0);
+            // otherwise the stop counts as an event at its own time.
+            let in_effect = a
+                .span(server, rdpsleuth_parser::catalog::channel::SYSTEM)
+                .is_some_and(|s| s.last >= conn.start.add_seconds(shift));
+            let distance = if in_effect {
+                0.0
+            } else {
+                rdpsleuth_timelines::group::distance_to_window(time, conn.start, conn.end)
+            };
             Some(Observation {
                 event: Some(last),
                 time: Some(time),
-                distance: rdpsleuth_timelines::group::distance_to_window(
-                    time, conn.start, conn.end,
+                distance,
+                detail: format!(
+                    "the last state change of TermService before the failure was \"stopped\" ({} before){}",
+                    human_duration(conn.start.seconds_since(time)),
+                    if in_effect {
+                        ", and the System log shows no start since"
+                    } else {
+                        ""
+                    }
                 ),
-                detail: "the last state change of TermService before the failure was \"stopped\""
-                    .to_string(),
+                basis: Basis::Context,
             })
         }
         // Judged from the onset of the connection's run of failures, in `findings`.
@@ -1079,6 +1150,7 @@ fn observe(
                     human_duration(gap),
                     host_name(a, Some(server))
                 ),
+                basis: Basis::Context,
             })
         }
     }

@@ -372,6 +372,7 @@ mod tests {
             distance: 0.0,
             detail: None,
             code,
+            basis: crate::evidence::Basis::Record,
         };
         let names = Names {
             user: Some("CORP\\bob".into()),

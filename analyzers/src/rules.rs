@@ -452,7 +452,7 @@ pub static RULES: &[Rule] = &[
     rule("host-tls-completed", "TLS completed for this connection (RdpCoreTS 153)",
         ev("rdpcorets", &[153], &[]),
         Side::Server, Scope::Owned,
-        &[con(TLS_LAYER, STRONG), con(&[CredsspNla], WEAK)],
+        &[con(TLS_LAYER, STRONG)],
         LOGON, false),
     rule("host-authenticated", "network authentication succeeded for this connection (RCM 1149)",
         ev("rcm", &[1149], &[]),
@@ -571,11 +571,12 @@ pub static RULES: &[Rule] = &[
         Side::Server, Scope::Context,
         &[pro(&[CertExpired], WEAK)],
         TWO_WEEKS, true),
+    // Only before the failure: a certificate created after it is the fix, not a reason to doubt.
     rule("cert-renewed", "a new self-signed RDP certificate was created shortly before (1056)",
         ev("rcm_system", &[1056], &[]),
         Side::Server, Scope::Context,
         &[con(&[CertExpired], MODERATE)],
-        A_DAY, true),
+        Window { before: DAY, after: 5.0, half_life: 6.0 * HOUR }, true),
     rule("spn-registration-failed", "the TERMSRV SPN could not be registered (1067)",
         ev("rcm_system", &[1067], &[]),
         Side::Server, Scope::Context,
@@ -1052,10 +1053,12 @@ pub static RULES: &[Rule] = &[
         Window { before: 366.0 * DAY, after: 366.0 * DAY, half_life: 366.0 * DAY }, false),
 
     // ---- what happened next ------------------------------------------------------------------------------
+    // Nothing on the host was fixed, yet it worked again: the cause came and went by itself,
+    // which is what network trouble does.
     rule("fact-later-success", "the same client connected to the same host soon after, with nothing changed in between",
         Trigger::Fact(Fact::LaterSuccessUnchanged),
         Side::Server, Scope::Context,
-        &[con(HOST_STATE, MODERATE)],
+        &[con(HOST_STATE, MODERATE), pro(&[Network], HINT)],
         Window { before: 0.0, after: DAY, half_life: 2.0 * HOUR }, false),
 ];
 

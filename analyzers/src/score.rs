@@ -1,6 +1,7 @@
-//! Combining the findings of a connection into a ranked diagnosis.
+//! Combining the findings of a connection into a ranked diagnosis with a calibrated
+//! confidence.
 //!
-//! The model, in three steps:
+//! The model, in four steps:
 //!
 //! 1. **Per rule.** A rule that fires many times (thirty Schannel alerts of one handshake storm)
 //!    is one argument, not thirty: for each (rule, cause, direction) the strongest finding counts
@@ -14,14 +15,35 @@
 //!    `unknown` hypothesis of fixed score [`UNKNOWN_SCORE`] in a softmax:
 //!    `p(c) = e^score(c) / (e^UNKNOWN_SCORE + Σ e^score(k))`. The best cause is chosen when its
 //!    score beats `unknown`'s (one moderate argument, 2.0, is enough: p ≈ 0.6; a strong one,
-//!    3.0, gives p ≈ 0.8; two strong ones p ≈ 0.99); otherwise the diagnosis is `unknown` with
-//!    `unknown`'s share as its confidence. The runners-up, and `unknown`'s own mass, are the
-//!    alternatives.
+//!    3.0, gives p ≈ 0.8); otherwise the diagnosis is `unknown` with `unknown`'s share as its
+//!    confidence. Competing causes share the mass: two causes with strong evidence each get
+//!    about half, and both are listed.
+//! 4. **Calibration: what the cause rests on caps its confidence.** Log-odds add up quickly
+//!    (three strong events give p > 0.999), but forensic evidence is never certain: a field can
+//!    be misread, a record can be a coincidence in time, a log can be incomplete. The chosen
+//!    cause's confidence is therefore capped by its [`ceiling`], and the mass above it goes to
+//!    `unknown` (which stays listed as an alternative):
+//!
+//!    | the cause rests on … | ceiling |
+//!    |---|---:|
+//!    | only the absence of records, in host logs not shown to cover the attempt (they end before it) | [`ABSENCE_CEILING`] 0.6 |
+//!    | only the state of the machines around the connection (no record of the connection itself, no observed absence) | [`CONTEXT_CEILING`] 0.85 |
+//!    | one corroborating event | [`SINGLE_CEILING`] 0.9 |
+//!    | two distinct corroborating events | [`DOUBLE_CEILING`] 0.95 |
+//!    | three or more | [`MAX_CONFIDENCE`] 0.98 |
+//!
+//!    An event corroborates when its finding weighs at least [`CORROBORATING`] after decay;
+//!    several rules reading the same event count once. A single secondary event (a CAPI2 70
+//!    alone, decoded at moderate weight) thus stays near 0.5–0.6; a definitive one alone
+//!    (LsaSrv 6041) reaches 0.9, not more; only independent records of the connection on top of
+//!    each other approach 0.98. `unknown` itself is not capped: when the logs hold nothing that
+//!    speaks about the failure, that they cannot tell is a fact about the logs, not an
+//!    inference.
 
 use std::collections::BTreeMap;
 
 use crate::cause::Cause;
-use crate::evidence::Finding;
+use crate::evidence::{Basis, Finding};
 use crate::rules::Direction;
 
 /// The fixed score of the `unknown` hypothesis: a cause needs more net support than this.
@@ -32,6 +54,18 @@ pub const REPEAT_SHARE: f64 = 0.2;
 pub const REPEAT_CAP: f64 = 1.5;
 /// Alternatives below this confidence are not listed.
 pub const MIN_ALTERNATIVE: f64 = 0.01;
+/// The highest confidence any cause gets, however much evidence piles up.
+pub const MAX_CONFIDENCE: f64 = 0.98;
+/// Ceiling of a cause resting on two distinct corroborating events.
+pub const DOUBLE_CEILING: f64 = 0.95;
+/// Ceiling of a cause resting on one corroborating event.
+pub const SINGLE_CEILING: f64 = 0.9;
+/// Ceiling of a cause resting only on the state of the machines around the connection.
+pub const CONTEXT_CEILING: f64 = 0.85;
+/// Ceiling of a cause resting only on what host logs that end before the attempt do not show.
+pub const ABSENCE_CEILING: f64 = 0.6;
+/// Least weight (after decay) of a finding that corroborates its cause.
+pub const CORROBORATING: f64 = 1.0;
 
 /// The arguments about one cause.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -94,7 +128,42 @@ pub fn cause_scores(findings: &[Finding]) -> Vec<CauseScore> {
     per_cause.into_values().collect()
 }
 
-/// Ranks the causes (step 3 of the model).
+/// The highest confidence the evidence for `cause` allows (step 4 of the model).
+pub fn ceiling(findings: &[Finding], cause: Cause) -> f64 {
+    let support: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.cause == cause && f.direction == Direction::For && f.weight > 0.0)
+        .collect();
+    if support
+        .iter()
+        .all(|f| f.basis == Basis::Absence { shown: false })
+    {
+        return ABSENCE_CEILING;
+    }
+    // Distinct corroborating events (facts without an event count by rule).
+    let mut items: Vec<(Option<usize>, &str)> = support
+        .iter()
+        .filter(|f| f.weight >= CORROBORATING && f.basis != Basis::Absence { shown: false })
+        .map(|f| (f.event, if f.event.is_some() { "" } else { f.rule.id }))
+        .collect();
+    items.sort_unstable();
+    items.dedup();
+    let by_count = match items.len() {
+        0 | 1 => SINGLE_CEILING,
+        2 => DOUBLE_CEILING,
+        _ => MAX_CONFIDENCE,
+    };
+    let direct = support
+        .iter()
+        .any(|f| matches!(f.basis, Basis::Record | Basis::Absence { shown: true }));
+    if direct {
+        by_count
+    } else {
+        by_count.min(CONTEXT_CEILING)
+    }
+}
+
+/// Ranks the causes (steps 3 and 4 of the model).
 pub fn rank(findings: &[Finding]) -> Ranking {
     let scores = cause_scores(findings);
     let candidates: Vec<(Cause, f64)> = scores
@@ -114,9 +183,13 @@ pub fn rank(findings: &[Finding]) -> Ranking {
         .map(|&(c, n)| (c, n, (n - top).exp() / total))
         .collect();
     shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let p_unknown = unknown_mass / total;
+    let mut p_unknown = unknown_mass / total;
     let (cause, confidence) = match shares.first() {
-        Some(&(c, n, p)) if n > UNKNOWN_SCORE => (c, p),
+        Some(&(c, n, p)) if n > UNKNOWN_SCORE => {
+            let capped = p.min(ceiling(findings, c));
+            p_unknown += p - capped;
+            (c, capped)
+        }
         _ => (Cause::Unknown, p_unknown),
     };
     let mut alternatives: Vec<(Cause, f64)> = shares
@@ -157,6 +230,7 @@ mod tests {
             distance: 0.0,
             detail: None,
             code: None,
+            basis: Basis::Record,
         }
     }
 
