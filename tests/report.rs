@@ -134,10 +134,55 @@ fn check_rendered(name: &str, r: &Rendered, failed: &[String]) {
     }
 }
 
+/// Text as the DOM serialiser writes it in element content.
+fn dom_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\u{a0}', "&nbsp;")
+}
+
+/// Host names and targets that hold markup characters are in the rendered page as text.
+fn check_markup_shown_as_text(name: &str, r: &Rendered, out: &Path) {
+    let text = std::fs::read_to_string(out.join("diagnoses.json")).expect("diagnoses.json");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("diagnoses.json parses");
+    let hosts = v["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["name"].as_str());
+    for host in hosts.filter(|h| h.contains(['<', '>', '&'])) {
+        assert!(
+            r.dom.contains(&dom_text(host)),
+            "{name}: the host name {host:?} is not shown as text"
+        );
+    }
+}
+
+/// Failed connections whose target as typed holds markup characters: (id, target).
+fn markup_targets(out: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(out.join("diagnoses.json")).expect("diagnoses.json");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("diagnoses.json parses");
+    v["connections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["outcome"] == "failed")
+        .filter_map(|c| {
+            Some((
+                c["id"].as_str()?.to_string(),
+                c["target"].as_str()?.to_string(),
+            ))
+        })
+        .filter(|(_, t)| t.contains(['<', '>', '&']))
+        .collect()
+}
+
 /// Renders a report, checks it, and keeps a screenshot.
 fn render_and_check(chromium: &Chromium, name: &str, page: &Path, out: &Path) -> Rendered {
     let r = chromium.render(page);
     check_rendered(name, &r, &failed_ids(out));
+    check_markup_shown_as_text(name, &r, out);
     chromium.screenshot(page, &artifacts().join(format!("{name}.png")), 1280, 2000);
     let _ = std::fs::copy(page, artifacts().join(format!("{name}.html")));
     r
@@ -163,6 +208,24 @@ fn every_sample_bundle_report_renders() {
         let started = Instant::now();
         render_and_check(&chromium, &name, &page, tmp.path());
         eprintln!("{name}: rendered in {:?}", started.elapsed());
+        // Hostile targets: open those connections and find the values as text.
+        let hostile = markup_targets(tmp.path());
+        if !hostile.is_empty() {
+            let ids: Vec<&str> = hostile.iter().map(|(id, _)| id.as_str()).collect();
+            let r = chromium.render_url(&format!(
+                "{}#outcome=failed&open={}",
+                url(&page),
+                ids.join(",")
+            ));
+            check_rendered(&name, &r, &failed_ids(tmp.path()));
+            for (id, target) in &hostile {
+                assert!(
+                    r.dom.contains(&dom_text(target)),
+                    "{name}: the target of {id}, {target:?}, is not shown as text"
+                );
+            }
+            eprintln!("{name}: hostile targets of {ids:?} shown as text");
+        }
     }
     // The first bundle with a failure is the README's screenshot.
     if std::env::var_os("UPDATE_DOCS_SCREENSHOT").is_some() {

@@ -563,14 +563,15 @@ impl<'a> EventTable<'a> {
 
 /// The marks of a connection: owned entries and context, nearest to the window first when
 /// they must be cut, then in time order.
-fn marks(
-    entries: &[TimelineEntry],
-    context: &[TimelineEntry],
-    events: &mut EventTable<'_>,
-) -> (Vec<Mark>, usize) {
+/// The entries drawn for a connection: all of them, or the `max` nearest to its window (owned
+/// events are at distance 0, so they stay), in time order.
+fn nearest_entries<'e>(
+    entries: &'e [TimelineEntry],
+    context: &'e [TimelineEntry],
+    max: usize,
+) -> Vec<&'e TimelineEntry> {
     let mut all: Vec<&TimelineEntry> = entries.iter().chain(context).collect();
-    let total = all.len();
-    if total > MAX_MARKS {
+    if all.len() > max {
         all.sort_by(|a, b| {
             a.distance_seconds
                 .abs()
@@ -578,10 +579,19 @@ fn marks(
                 .then(a.time.cmp(&b.time))
                 .then(a.event.cmp(&b.event))
         });
-        all.truncate(MAX_MARKS);
+        all.truncate(max);
     }
     all.sort_by(|a, b| a.time.cmp(&b.time).then(a.event.cmp(&b.event)));
-    let marks: Vec<Mark> = all
+    all
+}
+
+fn marks(
+    entries: &[TimelineEntry],
+    context: &[TimelineEntry],
+    events: &mut EventTable<'_>,
+) -> (Vec<Mark>, usize) {
+    let total = entries.len() + context.len();
+    let marks: Vec<Mark> = nearest_entries(entries, context, MAX_MARKS)
         .into_iter()
         .filter_map(|x| {
             Some((
@@ -907,6 +917,47 @@ mod tests {
     fn milliseconds_keep_microseconds() {
         let t = Timestamp::parse("2024-04-22T07:03:51.4020538Z").unwrap();
         assert_eq!(ms(t), 1_713_769_431_402.053);
+    }
+
+    fn entry(event: usize, seconds: i64, distance: f64, relation: Relation) -> TimelineEntry {
+        TimelineEntry {
+            event,
+            lane: Lane::Server,
+            relation,
+            time: Timestamp(seconds * Timestamp::TICKS_PER_SECOND),
+            distance_seconds: distance,
+        }
+    }
+
+    #[test]
+    fn the_nearest_entries_are_kept_in_time_order() {
+        let owned = [
+            entry(10, 100, 0.0, Relation::Activity),
+            entry(11, 101, 0.0, Relation::Activity),
+        ];
+        let context = [
+            entry(1, 10, -90.0, Relation::Context),
+            entry(2, 95, -5.0, Relation::Context),
+            entry(3, 400, 299.0, Relation::Context),
+            entry(4, 103, 2.0, Relation::Context),
+        ];
+        let kept: Vec<usize> = nearest_entries(&owned, &context, 4)
+            .iter()
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(kept, [2, 10, 11, 4]);
+        let all: Vec<usize> = nearest_entries(&owned, &context, 10)
+            .iter()
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(all, [1, 2, 10, 11, 4, 3]);
+    }
+
+    #[test]
+    fn relations_have_one_code_each() {
+        for (i, (r, _)) in RELATIONS.iter().enumerate() {
+            assert_eq!(relation_code(*r) as usize, i);
+        }
     }
 
     #[test]
