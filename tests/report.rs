@@ -452,3 +452,28 @@ fn times_follow_daylight_saving_changes_of_the_zone() {
         "fixed offset"
     );
 }
+
+#[test]
+fn an_analysis_with_nothing_readable_still_renders() {
+    let chromium = Chromium::find();
+    let logs = tempfile::tempdir().expect("temp dir");
+    std::fs::write(logs.path().join("notes.txt"), "not a log").expect("write");
+    let out = tempfile::tempdir().expect("temp dir");
+    let o = run(&[
+        "analyze",
+        "-q",
+        "-o",
+        out.path().to_str().expect("UTF-8 path"),
+        logs.path().to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "nothing readable is exit status 1"
+    );
+    let page = out.path().join("report.html");
+    let r = render_and_check(&chromium, "empty", &page, out.path());
+    assert!(r.dom.contains("No failed connections in these logs."));
+    assert!(r.dom.contains("No host was identified in the logs."));
+    assert!(r.dom.contains("1 inputs read") || r.dom.contains("inputs read"));
+}

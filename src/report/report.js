@@ -642,6 +642,7 @@
     });
     var stack = {};
     var markNodes = [];
+    var selected = false;
     marks.forEach(function (m, i) {
       var e = ev(m.v);
       var x = sc.x(m.t);
@@ -659,10 +660,15 @@
       var pick = function () {
         markNodes.forEach(function (n) { n.classList.remove('sel'); });
         g.classList.add('sel');
+        selected = true;
         showEvent(panel, m.v, m);
       };
+      // Pointing or focusing shows the event's line; selecting (click, Enter) shows its raw
+      // fields, which pointing elsewhere leaves in place until another mark is focused.
+      var peek = function () { if (!selected) showEvent(panel, m.v, m, true); };
       g.addEventListener('click', pick);
-      g.addEventListener('focus', function () { showEvent(panel, m.v, m, true); });
+      g.addEventListener('focus', function () { selected = false; peek(); });
+      g.addEventListener('mouseenter', peek);
       g.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); } });
       markNodes.push(g);
       svg.appendChild(g);
@@ -820,9 +826,10 @@
   }
 
   // ---------- lists ----------
-  function pager(box, page, pages, total, size, onPage, what) {
+  // Previous / next and the range shown; a bottom pager is left out when there is one page.
+  function pager(box, page, pages, total, size, onPage, what, bottom) {
     clear(box);
-    if (total === 0) return;
+    if (total === 0 || (bottom && pages <= 1)) return;
     var prev = el('button', { type: 'button', text: '← previous', disabled: page === 0 });
     var next = el('button', { type: 'button', text: 'next →', disabled: page >= pages - 1 });
     prev.addEventListener('click', function () { onPage(page - 1); });
@@ -859,7 +866,7 @@
     });
     var go = function (p) { state.fp = p; update(); byId('failed').scrollIntoView(); };
     pager(byId('failed-pager-top'), state.fp, pages, filteredFailed.length, FAILED_PAGE, go, 'failed connections');
-    pager(byId('failed-pager'), state.fp, pages, filteredFailed.length, FAILED_PAGE, go, 'failed connections');
+    pager(byId('failed-pager'), state.fp, pages, filteredFailed.length, FAILED_PAGE, go, 'failed connections', true);
   }
   function renderOthers(pages) {
     var list = byId('others-list');
@@ -885,7 +892,7 @@
     }
     var go = function (p) { state.op = p; update(); byId('others').scrollIntoView(); };
     pager(byId('others-pager-top'), state.op, pages, filteredOthers.length, OTHERS_PAGE, go, 'other connections');
-    pager(byId('others-pager'), state.op, pages, filteredOthers.length, OTHERS_PAGE, go, 'other connections');
+    pager(byId('others-pager'), state.op, pages, filteredOthers.length, OTHERS_PAGE, go, 'other connections', true);
   }
 
   function renderInputs(page) {
