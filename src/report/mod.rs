@@ -253,6 +253,27 @@ mod tests {
     }
 
     #[test]
+    fn the_script_uses_no_html_sink() {
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+            "setAttribute('on",
+            "javascript:",
+        ] {
+            assert!(!SCRIPT.contains(sink), "report.js uses {sink}");
+        }
+        // The rendered DOM is checked for injected elements by these tags: the page's own files
+        // must not contain them.
+        for tag in ["<script", "<img", "<iframe"] {
+            assert!(!SCRIPT.contains(tag) && !STYLE.contains(tag), "{tag}");
+        }
+    }
+
+    #[test]
     fn every_cause_has_a_colour_and_the_template_every_placeholder() {
         for cause in Cause::all() {
             assert!(CAUSE_COLOURS.iter().any(|(c, _)| *c == cause), "{cause}");
