@@ -664,6 +664,7 @@ fn check(
             };
             flow.remote == Some(client)
         }
+        Cond::ClientAddressUnknown => subject.conn.is_some_and(|c| c.client_address.is_none()),
         Cond::InboundToRdpPort => rdpsleuth_timelines::net::flow(e).is_some_and(|flow| {
             let ports = rdpsleuth_parser::catalog::Catalog::global().rdp_ports();
             flow.inbound != Some(false) && flow.local_port.is_some_and(|p| ports.contains(&p))

@@ -195,6 +195,9 @@ pub enum Cond {
     NamesServer(&'static str),
     /// A packet-filter record whose remote address is the connection's client address.
     FromClient,
+    /// The connection's client address is not known (an attempt that never reached the host,
+    /// from a client no log gives the address of).
+    ClientAddressUnknown,
     /// A packet-filter record of inbound traffic to an RDP port of the logging machine
     /// (WFP `Direction` / pfirewall.log `path`, ports normalised to local/remote).
     InboundToRdpPort,
@@ -363,17 +366,18 @@ const fn rule(
 // ---- text patterns (case-insensitive; localised where Windows writes localised text) --------
 
 /// RCM 1057/1058 status texts that name a key problem: "Keyset does not exist", "Access is
-/// denied" and their translations (de, fr, es, it, pt, ja, nl, ru, pl, tr), or the raw codes.
-pub const KEY_PROBLEM_TEXT: &str = r"(?i)keyset|key set|key does not exist|access (is )?denied|schlüsselsatz|zugriff verweigert|jeu de clés|accès refusé|conjunto de claves|acceso denegado|accesso negato|set di chiavi|conjunto de chaves|acesso negado|キー ?セット|アクセスが拒否|sleutelset|toegang geweigerd|набор ключей|отказано в доступе|zestaw kluczy|odmowa dostępu|anahtar kümesi|erişim engellendi|0x80090016|0x80070005|0x8009000d|0x80090010|nte_";
+/// denied" and their translations (de, fr, es, it, pt, ja, ko, zh, nl, ru, pl, tr), or the raw
+/// codes.
+pub const KEY_PROBLEM_TEXT: &str = r"(?i)keyset|key set|key does not exist|access (is )?denied|schlüsselsatz|zugriff verweigert|jeu de clés|accès refusé|conjunto de claves|acceso denegado|accesso negato|set di chiavi|conjunto de chaves|acesso negado|キー ?セット|アクセスが拒否|키 ?집합|액세스가 거부|密钥集|拒绝访问|金鑰組|存取被拒|sleutelset|toegang geweigerd|набор ключей|отказано в доступе|zestaw kluczy|odmowa dostępu|anahtar kümesi|erişim engellendi|0x80090016|0x80070005|0x8009000d|0x80090010|nte_";
 /// Firewall rule names that concern Remote Desktop (built-in rule names in several languages,
 /// the port, the service).
-pub const RDP_RULE_NAME: &str = r"(?i)remote ?desktop|\brdp\b|3389|termservice|remotedesktop|bureau à distance|escritorio remoto|desktop remoto|área de trabalho remota|リモート ?デスクトップ|удаленн\S* рабоч\S* стол|pulpit zdalny|extern bureaublad|uzak masaüstü";
+pub const RDP_RULE_NAME: &str = r"(?i)remote ?desktop|\brdp\b|3389|termservice|remotedesktop|bureau à distance|escritorio remoto|desktop remoto|área de trabalho remota|リモート ?デスクトップ|원격 ?데스크톱|远程桌面|遠端桌面|удаленн\S* рабоч\S* стол|pulpit zdalny|extern bureaublad|uzak masaüstü";
 /// Display names of TermService (`param1` of SCM events when the `Binary` is absent).
-pub const TERMSERVICE_DISPLAY: &str = r"(?i)^(remote desktop services|terminal services|termservice|remotedesktopdienste|services bureau à distance|servicios de escritorio remoto|servizi desktop remoto|serviços de área de trabalho remota|リモート ?デスクトップ ?サービス|службы удаленных рабочих столов|usługi pulpitu zdalnego|extern bureaublad-services|uzak masaüstü hizmetleri)$";
+pub const TERMSERVICE_DISPLAY: &str = r"(?i)^(remote desktop services|terminal services|termservice|remotedesktopdienste|services bureau à distance|servicios de escritorio remoto|servizi desktop remoto|serviços de área de trabalho remota|リモート ?デスクトップ ?サービス|원격 ?데스크톱 ?서비스|远程桌面服务|遠端桌面服務|службы удаленных рабочих столов|usługi pulpitu zdalnego|extern bureaublad-services|uzak masaüstü hizmetleri)$";
 /// SCM 7040 start type "disabled", localised.
-pub const DISABLED_TEXT: &str = r"(?i)disabled|deaktiviert|désactivé|deshabilitado|disabilitato|desativado|無効|отключена|wyłączony|uitgeschakeld|devre dışı";
+pub const DISABLED_TEXT: &str = r"(?i)disabled|deaktiviert|désactivé|deshabilitado|disabilitato|desativado|無効|사용 ?안 ?함|禁用|停用|отключена|wyłączony|uitgeschakeld|devre dışı";
 /// Words of a security product's event that speak of blocking RDP traffic.
-pub const BLOCK_TEXT: &str = r"(?i)block|drop|\bden(y|ied)\b|reject|prevent|quarantin|intrusion|\bips\b|firewall|attack|exploit|brute|3389|\brdp\b|remote desktop|blockiert|bloqué|bloqueado|bloccat|ブロック|заблокир";
+pub const BLOCK_TEXT: &str = r"(?i)block|drop|\bden(y|ied)\b|reject|prevent|quarantin|intrusion|\bips\b|firewall|attack|exploit|brute|3389|\brdp\b|remote desktop|blockiert|bloqué|bloqueado|bloccat|ブロック|차단|阻止|拦截|封鎖|заблокир";
 /// Processes whose certificate work is about RDP (client, host service, LSA).
 pub const RDP_PROCESS: &str = r"(?i)mstsc|msrdc|rdclient|remote ?desktop|svchost|lsass";
 /// Names of security products (the parser catalog's list), for SCM and Security Center text.
@@ -383,9 +387,9 @@ pub const RDP_THREAT_TEXT: &str = r"(?i)mstsc|msrdc|termsrv|rdpclip|\.rdp\b|3389
 /// An SPN or target naming a Remote Desktop host.
 pub const TERMSRV_SPN: &str = r"(?i)^termsrv/";
 /// SCM 7036 `param2` "stopped", localised (used when the `Binary` is absent).
-pub const STOPPED_TEXT: &str = r"(?i)^(stopped|beendet|angehalten|arrêté|detenido|interrotto|arrestato|parado|interrompido|停止|остановлен|zatrzyman|gestopt|durduruldu)";
+pub const STOPPED_TEXT: &str = r"(?i)^(stopped|beendet|angehalten|arrêté|detenido|interrotto|arrestato|parado|interrompido|停止|已停止|중지됨|остановлен|zatrzyman|gestopt|durduruldu)";
 /// SCM 7036 `param2` "running", localised.
-pub const RUNNING_TEXT: &str = r"(?i)^(running|wird ausgeführt|ausgeführt|en cours d'exécution|en ejecución|in esecuzione|em execução|実行中|работает|uruchomion|actief|wordt uitgevoerd|çalışıyor)";
+pub const RUNNING_TEXT: &str = r"(?i)^(running|wird ausgeführt|ausgeführt|en cours d'exécution|en ejecución|in esecuzione|em execução|実行中|실행 ?중|正在运行|正在執行|執行中|работает|uruchomion|actief|wordt uitgevoerd|çalışıyor)";
 /// Regexes used by the evaluation itself rather than by a rule's conditions.
 pub const INTERNAL_PATTERNS: &[&str] = &[TERMSERVICE_DISPLAY, STOPPED_TEXT, RUNNING_TEXT];
 
@@ -769,6 +773,13 @@ pub static RULES: &[Rule] = &[
         Side::Server, Scope::Context,
         &[pro(&[FirewallBlock], STRONG)],
         Window { before: 30.0, after: 30.0, half_life: 20.0 }, false),
+    // A client that never reached the host and whose address no log gives: a block on the RDP
+    // port during its attempt may be its own SYNs — or someone else's, hence weak.
+    rule("wfp-blocked-during-attempt", "the Windows Filtering Platform blocked inbound RDP traffic during the attempt of a client whose address is not known",
+        ev("wfp", WFP_BLOCKS, &[Cond::ClientAddressUnknown, Cond::InboundToRdpPort, Cond::NotMatches(Text::Field("FilterOrigin"), VENDOR_TEXT)]),
+        Side::Server, Scope::Context,
+        &[pro(&[FirewallBlock], WEAK)],
+        Window { before: 2.0, after: 2.0, half_life: 2.0 }, false),
     rule("wfp-permitted", "the Windows Filtering Platform permitted this connection (5156)",
         ev("wfp", &[5156], &[]),
         Side::Server, Scope::Owned,
@@ -1153,6 +1164,10 @@ mod tests {
             "El conjunto de claves no existe.",
             "Acesso negado.",
             "キー セットがありません。",
+            "키 집합이 없습니다.",
+            "액세스가 거부되었습니다.",
+            "密钥集不存在。",
+            "拒绝访问。",
             "Отказано в доступе.",
         ] {
             assert!(key.is_match(t), "{t}");
@@ -1171,6 +1186,27 @@ mod tests {
         assert!(!rule.is_match("Core Networking - DNS (UDP-Out)"));
         let svc = regex::Regex::new(TERMSERVICE_DISPLAY).unwrap();
         assert!(svc.is_match("Remote Desktop Services"));
+        assert!(svc.is_match("원격 데스크톱 서비스"));
+        assert!(svc.is_match("远程桌面服务"));
+        let stopped = regex::Regex::new(STOPPED_TEXT).unwrap();
+        let running = regex::Regex::new(RUNNING_TEXT).unwrap();
+        for t in ["stopped", "beendet", "停止", "중지됨", "已停止"] {
+            assert!(stopped.is_match(t) && !running.is_match(t), "{t}");
+        }
+        for t in [
+            "running",
+            "wird ausgeführt",
+            "実行中",
+            "실행 중",
+            "正在运行",
+        ] {
+            assert!(running.is_match(t) && !stopped.is_match(t), "{t}");
+        }
+        let disabled = regex::Regex::new(DISABLED_TEXT).unwrap();
+        for t in ["Disabled", "Deaktiviert", "無効", "사용 안 함", "禁用"] {
+            assert!(disabled.is_match(t), "{t}");
+        }
+        assert!(!disabled.is_match("自動") && !disabled.is_match("수동 시작"));
         assert!(!svc.is_match("Remote Desktop Services UserMode Port Redirector"));
     }
 }
