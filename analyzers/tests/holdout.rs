@@ -2096,7 +2096,7 @@ fn cert_host_system_only() -> Case {
         TERMSERVICE,
         1058,
         -6.0 * HOUR,
-        &["Unspecified error\r\n"],
+        &["アクセスが拒否されました。\r\n"],
         None,
         2,
     );
@@ -2215,6 +2215,407 @@ fn unknown_iis_alert_beside_tls_done() -> Case {
     }
 }
 
+/// Two users fail on the same host in the same second: one mistyped the password, the other
+/// comes from a workstation that lost its trust with the domain. Each failure keeps its own
+/// evidence (joined by address).
+fn two_clients_same_second() -> Case {
+    let a = m("WKS-A.contoso.lan", "10.20.100.1");
+    let b = m("WKS-B.contoso.lan", "10.20.100.2");
+    let s = m("TS-SHARED2.contoso.lan", "10.20.1.100");
+    let mut w = World::new();
+    w.success(&a, &s, 1, -DAY, "ua", true, 600.0);
+    w.success(&b, &s, 2, -DAY + 900.0, "ub", true, 600.0);
+    w.attempt(&a, "ts-shared2", fail(3, 0.0, 2308, true, 2.0));
+    w.attempt(&b, "ts-shared2", fail(4, 0.4, 2308, true, 2.0));
+    for (n, c, t, user, status, sub, reason) in [
+        (3u32, &a, 0.2, "ua", 0xC000_006D, 0xC000_006A, "%%2313"),
+        (4, &b, 0.6, "ub", 0xC000_018D, 0, "%%2304"),
+    ] {
+        let h = host_guid(n);
+        w.accept(&s, h, t, &c.ip, 52_000 + n as u16);
+        w.tls_ok(&s, h, t + 0.1);
+        w.logon_failed(
+            &s,
+            t + 1.0,
+            3,
+            user,
+            &c.ip,
+            &c.short().to_uppercase(),
+            status,
+            sub,
+            reason,
+        );
+        w.teardown(&s, h, t + 1.5);
+    }
+    Case {
+        name: "two_clients_same_second",
+        about: "ownership: bad password from A and trust failure from B on one host in the same second",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(3), Cause::LogonDenied).evidence("ts-shared2", 4625),
+            Expect::failed(client_guid(4), Cause::DomainTrust).evidence("ts-shared2", 4625),
+        ],
+    }
+}
+
+/// The client connects to two hosts: the one that fails has a key problem; the other, whose
+/// logs are in the same collection, lost its domain controller at the same time.
+fn two_servers_evidence_stays_home() -> Case {
+    let c = m("WKS-ADMIN.contoso.lan", "10.20.200.5");
+    let s1 = m("TS-KEYS.contoso.lan", "10.20.1.150");
+    let s2 = m("TS-OTHER.contoso.lan", "10.20.1.151");
+    let mut w = World::new();
+    w.success(&c, &s1, 1, -2.0 * DAY, "admin", true, 600.0);
+    w.success(&c, &s2, 2, -10.0, "admin", true, 600.0);
+    w.classic(
+        &s2,
+        NETLOGON,
+        5719,
+        -30.0,
+        &["CONTOSO", "%%1311"],
+        Some(vec![0x5E, 0, 0, 0xC0]),
+        2,
+    );
+    w.attempt(&c, "ts-keys", fail(3, 5.0, 2308, true, 0.6));
+    host_handshake_failed(&mut w, &s1, 3, 5.2, &c.ip);
+    w.schannel(
+        &s1,
+        36870,
+        5.23,
+        ev_named([
+            ("Type", "server".into()),
+            ("ErrorCode", V::Hex32(0x8009_030D)),
+            ("ErrorStatus", V::U32(10001)),
+        ]),
+    );
+    Case {
+        name: "two_servers_evidence_stays_home",
+        about: "ownership: 36870 on the failing host, NETLOGON 5719 on another host of the same client",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(3), Cause::PrivateKeyAccess)
+                .evidence("ts-keys", 36870)
+                .not_evidence(5719),
+            Expect::ok(client_guid(1)),
+            Expect::ok(client_guid(2)),
+        ],
+    }
+}
+
+/// Only the host's logs: a user authenticates (1149) and the connection dies on an I/O
+/// timeout before the session is up.
+fn network_host_only_io_timeout() -> Case {
+    let c = m("WKS-0600.contoso.lan", "10.20.6.0");
+    let s = m("TS-WAN.contoso.lan", "10.20.1.6");
+    let mut w = World::new();
+    let h = host_guid(1);
+    w.accept(&s, h, 0.0, &c.ip, 50_600);
+    w.tls_ok(&s, h, 0.1);
+    w.logon(&s, 0.8, 3, "wan", &c, "NtLmSsp ", 0x66_0001);
+    w.rcm(
+        &s,
+        1149,
+        1.0,
+        Some(h),
+        Body::EventXml(vec![
+            ("Param1".into(), "wan".into()),
+            ("Param2".into(), "CONTOSO".into()),
+            ("Param3".into(), c.ip.as_str().into()),
+        ]),
+    );
+    w.corets(&s, 142, 31.0, Some(h), ev_named([("error", V::U32(121))]));
+    w.classic(
+        &s,
+        TERMDD,
+        56,
+        31.1,
+        &["\\Device\\Termdd", &c.ip],
+        Some(termdd_packet(0xC00A_0038, 0xC000_00B5)),
+        2,
+    )
+    .qualifiers = Some(49162);
+    w.teardown(&s, h, 31.2);
+    Case {
+        name: "network_host_only_io_timeout",
+        about: "network: host logs only, 1149 then TermDD 56 STATUS_IO_TIMEOUT and socket error 121",
+        bundle: w.finish(),
+        expect: vec![Expect::host_failed(h, Cause::Network).evidence("ts-wan", 56)],
+    }
+}
+
+/// The host's interface fell back to the Public profile an hour before, where the Remote
+/// Desktop rule does not apply; a client that never connected before has its SYNs blocked
+/// (5157 by the Windows Firewall).
+fn firewall_public_profile_first_contact() -> Case {
+    let c = m("WKS-NEW-01.contoso.lan", "10.20.210.1");
+    let s = m("TS-PROFILE.contoso.lan", "10.20.1.210");
+    let mut w = World::new();
+    w.host_success(
+        &s,
+        &m("WKS-OLD-01.contoso.lan", "10.20.210.9"),
+        9,
+        -3.0 * HOUR,
+        "old",
+        true,
+        600.0,
+    );
+    w.push(
+        &s,
+        channel::FIREWALL,
+        FIREWALL,
+        2010,
+        -HOUR,
+        None,
+        ev_named([
+            (
+                "InterfaceGuid",
+                "{4B2F1C3D-5E6F-4A7B-8C9D-0E1F2A3B4C5D}".into(),
+            ),
+            ("InterfaceName", "Ethernet0".into()),
+            ("OldProfile", V::U32(1)),
+            ("NewProfile", V::U32(4)),
+        ]),
+    );
+    w.attempt(&c, "ts-profile", fail(1, 0.0, 516, false, 21.0));
+    for t in [0.01, 3.01, 9.01] {
+        let e = w.push(
+            &s,
+            channel::SECURITY,
+            AUDIT,
+            5157,
+            t,
+            None,
+            ev_named([
+                ("ProcessID", V::U32(0)),
+                ("Application", "-".into()),
+                ("Direction", "%%14592".into()),
+                ("SourceAddress", s.ip.as_str().into()),
+                ("SourcePort", "3389".into()),
+                ("DestAddress", c.ip.as_str().into()),
+                ("DestPort", "61001".into()),
+                ("Protocol", V::U32(6)),
+                ("FilterRTID", V::U32(0)),
+                ("LayerName", "%%14610".into()),
+                ("LayerRTID", V::U32(44)),
+                ("RemoteUserID", "S-1-0-0".into()),
+                ("RemoteMachineID", "S-1-0-0".into()),
+            ]),
+        );
+        e.level = 0;
+        e.version = Some(1);
+        e.keywords = 0x8010_0000_0000_0000;
+    }
+    Case {
+        name: "firewall_public_profile_first_contact",
+        about: "firewall_block: 2010 to Public an hour before, 5157 drops of a client never seen before",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(1), Cause::FirewallBlock).evidence("ts-profile", 5157),
+        ],
+    }
+}
+
+/// Remote Desktop turned off in System Properties: the RDP-Tcp listener stopped (RCM 262,
+/// 259) while TermService keeps running.
+fn rdp_disabled_listener_stopped() -> Case {
+    let c = m("WKS-0262.contoso.lan", "10.20.2.62");
+    let s = m("TS-OFF.contoso.lan", "10.20.1.62");
+    let mut w = World::new();
+    w.success(&c, &s, 1, -5.0 * HOUR, "uoff", true, 600.0);
+    for (id, t) in [(262u16, -1_200.0), (259, -1_199.5)] {
+        w.rcm(
+            &s,
+            id,
+            t,
+            None,
+            Body::EventXml(vec![("listenerName".into(), "RDP-Tcp".into())]),
+        );
+    }
+    for k in 0..6 {
+        w.scm(
+            &s,
+            7036,
+            -3_000.0 + f64::from(k) * 900.0,
+            &["Windows Update", "running"],
+            Some("wuauserv/4"),
+        );
+    }
+    w.attempt(&c, "ts-off", fail(2, 0.0, 516, false, 2.1));
+    Case {
+        name: "rdp_disabled_listener_stopped",
+        about: "service_unavailable: RCM 262/259 RDP-Tcp listener stopped 20 min before, TermService running",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(2), Cause::ServiceUnavailable).evidence("ts-off", 259),
+        ],
+    }
+}
+
+/// LogonUserExEx fails on the host with the trust failure status (RdpCoreTS 147); no
+/// Security log.
+fn trust_rdpcorets_147() -> Case {
+    let c = m("WKS-1470.contoso.lan", "10.20.14.70");
+    let s = m("TS-147.contoso.lan", "10.20.1.147");
+    let mut w = World::new();
+    w.success(&c, &s, 1, -DAY, "u147", true, 600.0);
+    w.attempt(&c, "ts-147", fail(2, 0.0, 2308, true, 3.0));
+    let h = host_guid(2);
+    w.accept(&s, h, 0.2, &c.ip, 51_470);
+    w.tls_ok(&s, h, 0.3);
+    let e = w.push(
+        &s,
+        channel::RDPCORETS,
+        CORETS,
+        147,
+        2.1,
+        Some(h),
+        ev_named([("Error", V::Hex32(0xC000_018D))]),
+    );
+    e.level = 2;
+    w.teardown(&s, h, 2.5);
+    let mut bundle = w.finish();
+    bundle.dropped.push((s.fqdn.clone(), channel::SECURITY));
+    Case {
+        name: "trust_rdpcorets_147",
+        about: "domain_trust: RdpCoreTS 147 LogonUserExEx failed 0xC000018D, no Security log",
+        bundle,
+        expect: vec![Expect::failed(client_guid(2), Cause::DomainTrust).evidence("ts-147", 147)],
+    }
+}
+
+/// A Korean host whose System log reached us through a forwarder that drops `Binary`: only the
+/// localised texts say that Remote Desktop Services stopped and was disabled.
+fn termservice_stopped_ko_without_binary() -> Case {
+    let c = m("PC-SEOUL-3.contoso.kr", "10.82.0.3");
+    let s = m("TS-SEOUL.contoso.kr", "10.82.0.1");
+    let mut w = World::new();
+    w.success(&c, &s, 1, -DAY, "kim", true, 900.0);
+    w.scm(
+        &s,
+        7040,
+        -3_600.0,
+        &[
+            "원격 데스크톱 서비스",
+            "수동 시작",
+            "사용 안 함",
+            "TermService",
+        ],
+        None,
+    );
+    w.scm(
+        &s,
+        7036,
+        -3_590.0,
+        &["원격 데스크톱 서비스", "중지됨"],
+        None,
+    );
+    for k in 0..4 {
+        w.scm(
+            &s,
+            7036,
+            -3_000.0 + f64::from(k) * 900.0,
+            &["Windows Update", "실행 중"],
+            None,
+        );
+    }
+    w.attempt(&c, "ts-seoul", fail(2, 0.0, 516, false, 2.0));
+    let mut bundle = w.finish();
+    bundle
+        .formats
+        .push((s.fqdn.clone(), channel::SYSTEM, Format::Jsonl));
+    Case {
+        name: "termservice_stopped_ko_without_binary",
+        about: "service_unavailable: Korean 7040/7036 texts, no Binary (forwarded)",
+        bundle,
+        expect: vec![
+            Expect::failed(client_guid(2), Cause::ServiceUnavailable).evidence("ts-seoul", 7036),
+        ],
+    }
+}
+
+/// A Chinese host: the new certificate could not be created because the keyset is missing
+/// (RCM 1057 in Simplified Chinese), Schannel 36870 at the attempt.
+fn key_1057_zh() -> Case {
+    let c = m("PC-SH-21.contoso.cn", "10.86.0.21");
+    let s = m("TS-SHANGHAI.contoso.cn", "10.86.0.2");
+    let mut w = World::new();
+    w.success(&c, &s, 1, -2.0 * DAY, "wang", true, 900.0);
+    w.classic(&s, TERMSERVICE, 1057, -DAY, &["密钥集不存在\r\n"], None, 2);
+    w.attempt(&c, "ts-shanghai", fail(2, 0.0, 2308, true, 0.5));
+    host_handshake_failed(&mut w, &s, 2, 0.2, &c.ip);
+    w.schannel(
+        &s,
+        36870,
+        0.21,
+        ev_named([
+            ("Type", "server".into()),
+            ("ErrorCode", V::Hex32(0x8009_0016)),
+            ("ErrorStatus", V::U32(10001)),
+        ]),
+    );
+    Case {
+        name: "key_1057_zh",
+        about: "private_key_access: RCM 1057 \"密钥集不存在\" a day before, 36870 at the attempt",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(2), Cause::PrivateKeyAccess)
+                .evidence("ts-shanghai", 36870)
+                .evidence("ts-shanghai", 1057),
+        ],
+    }
+}
+
+/// Competing causes: the Remote Desktop firewall rule was edited six days ago (and RDP kept
+/// working since), while the failure itself carries the key error.
+fn key_in_window_beside_old_firewall_change() -> Case {
+    let c = m("WKS-4242.contoso.lan", "10.20.42.42");
+    let s = m("TS-OLDFW.contoso.lan", "10.20.1.42");
+    let mut w = World::new();
+    w.push(
+        &s,
+        channel::FIREWALL,
+        FIREWALL,
+        2005,
+        -6.0 * DAY,
+        None,
+        ev_named([
+            ("RuleId", "RemoteDesktop-UserMode-In-TCP".into()),
+            ("RuleName", "Remote Desktop - User Mode (TCP-In)".into()),
+            ("Direction", V::U32(1)),
+            ("Protocol", V::U32(6)),
+            ("LocalPorts", "3389".into()),
+            ("Action", V::U32(3)),
+            ("Active", V::U32(1)),
+            ("RemoteAddresses", "10.20.0.0/16".into()),
+        ]),
+    );
+    w.success(&c, &s, 1, -5.0 * DAY, "ufw", true, 600.0);
+    w.success(&c, &s, 2, -DAY, "ufw", true, 600.0);
+    w.attempt(&c, "ts-oldfw", fail(3, 0.0, 2308, true, 0.6));
+    host_handshake_failed(&mut w, &s, 3, 0.2, &c.ip);
+    key_op(
+        &mut w,
+        &s,
+        5061,
+        0.22,
+        "S-1-5-20",
+        "TSSecKeySet1",
+        None,
+        "%%2480",
+        0x8009_0016,
+    );
+    Case {
+        name: "key_in_window_beside_old_firewall_change",
+        about: "private_key_access: 5061 TSSecKeySet1 now vs an RDP firewall rule edited 6 days ago (successes since)",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(3), Cause::PrivateKeyAccess)
+                .evidence("ts-oldfw", 5061)
+                .not_evidence(2005),
+        ],
+    }
+}
+
 // ==== the table ===================================================================================
 
 macro_rules! cases {
@@ -2273,6 +2674,15 @@ cases!(
     cert_host_system_only,
     logon_denied_scanner_same_instant,
     unknown_iis_alert_beside_tls_done,
+    two_clients_same_second,
+    two_servers_evidence_stays_home,
+    network_host_only_io_timeout,
+    firewall_public_profile_first_contact,
+    rdp_disabled_listener_stopped,
+    trust_rdpcorets_147,
+    termservice_stopped_ko_without_binary,
+    key_1057_zh,
+    key_in_window_beside_old_firewall_change,
 );
 
 fn verify(case: Case) {
