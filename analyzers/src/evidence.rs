@@ -22,8 +22,9 @@ use crate::cause::Cause;
 use crate::codes;
 use crate::onset::Change;
 use crate::rules::{
-    CauseSource, Cond, Decode, Direction, Fact, MAX_DECODED_CAUSES, RULES, RUNNING_TEXT, Rule,
-    STOPPED_TEXT, Scope, Side, TERMSERVICE_DISPLAY, Text, Trigger, patterns,
+    CONNECT_FAILED_REASONS, CONNECT_REFUSED_SECONDS, CONNECT_TIMEOUT_SECONDS, CauseSource, Cond,
+    Decode, Direction, Fact, MAX_DECODED_CAUSES, RULES, RUNNING_TEXT, Rule, STOPPED_TEXT, Scope,
+    Side, TERMSERVICE_DISPLAY, Text, Trigger, patterns,
 };
 
 /// One argument for or against one cause.
@@ -996,6 +997,39 @@ fn observe(
             );
             Some(o)
         }
+        Fact::ConnectTimedOut | Fact::ConnectRefused => {
+            let attempt = attempt?;
+            let reason = attempt.disconnect_reason?;
+            if attempt.transport_connected || !CONNECT_FAILED_REASONS.contains(&reason) {
+                return None;
+            }
+            let took = attempt.end.seconds_since(attempt.start);
+            let (wanted, detail) = if took >= CONNECT_TIMEOUT_SECONDS {
+                (
+                    Fact::ConnectTimedOut,
+                    format!(
+                        "the TCP connect failed after {}: its SYNs went unanswered",
+                        human_duration(took)
+                    ),
+                )
+            } else if took <= CONNECT_REFUSED_SECONDS {
+                (
+                    Fact::ConnectRefused,
+                    format!(
+                        "the TCP connect failed after {}: the host refused it at once",
+                        human_duration(took)
+                    ),
+                )
+            } else {
+                return None;
+            };
+            if wanted != fact {
+                return None;
+            }
+            let mut o = at(find_owned(a, conn, "rdpclient", &[1026]));
+            o.detail = detail;
+            Some(o)
+        }
         Fact::AcceptedThenDropped => {
             let h = host_conn?;
             let has = |kind: &str, ids: &[u32]| {
@@ -1319,6 +1353,39 @@ mod rule_tests {
         assert!(f.iter().any(|x| x.0 == "fact-later-success"
             && x.1 == Direction::Against
             && x.2 == Cause::CertExpired));
+    }
+
+    #[test]
+    fn how_long_a_failed_connect_took() {
+        let with_connect_taking = |seconds: f64| {
+            let mut events = attempt(0x1000, -3_600_000, 1, true);
+            events.extend(hosted(1, -3_599_920, 50_000, true));
+            let mut never = attempt(0x2000, 0, 516, false);
+            never.retain(|e| e.event_id != 1025);
+            let start = never.iter().map(|e| e.time).min().expect("1024");
+            for e in never.iter_mut().filter(|e| e.event_id == 1026) {
+                e.time = start.add_seconds(seconds);
+            }
+            events.extend(never);
+            failed_findings(events)
+        };
+        let f = with_connect_taking(21.0);
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "fact-connect-timed-out" && x.2 == Cause::FirewallBlock),
+            "{f:?}"
+        );
+        assert!(!f.iter().any(|x| x.0 == "fact-connect-refused"), "{f:?}");
+        let f = with_connect_taking(1.2);
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "fact-connect-refused" && x.2 == Cause::ServiceUnavailable),
+            "{f:?}"
+        );
+        assert!(!f.iter().any(|x| x.0 == "fact-connect-timed-out"), "{f:?}");
+        // In between, or with a connected socket, neither.
+        let f = with_connect_taking(9.0);
+        assert!(!f.iter().any(|x| x.0.starts_with("fact-connect-")), "{f:?}");
     }
 
     #[test]

@@ -218,6 +218,13 @@ pub enum Fact {
     /// The host accepted the connection (131) and the socket failed (142/143) before the RDP
     /// stack created the connection (no 65 or 72): something reset it.
     AcceptedThenDropped,
+    /// The client's TCP connect failed after [`CONNECT_TIMEOUT_SECONDS`] or more without a
+    /// connected socket: its SYNs went unanswered — dropped by a filter, or the host
+    /// unreachable (Windows gives up after about 21 s: SYNs at 0, 3 and 9 s).
+    ConnectTimedOut,
+    /// The client's TCP connect failed within [`CONNECT_REFUSED_SECONDS`]: the host answered
+    /// at once with a reset (nothing listening on the port) or the route was refused.
+    ConnectRefused,
     /// LSM began arbitrating a session (41) for the connection and never finished (no 42, 21
     /// or 25).
     ArbitrationNeverEnded,
@@ -230,6 +237,14 @@ pub enum Fact {
     /// failures this connection belongs to (see [`crate::onset`]).
     ChangedBeforeOnset,
 }
+
+/// A never-connected attempt that failed at least this long after it began timed out.
+pub const CONNECT_TIMEOUT_SECONDS: f64 = 15.0;
+/// A never-connected attempt that failed within this time was refused.
+pub const CONNECT_REFUSED_SECONDS: f64 = 5.0;
+/// Client disconnect reasons of a TCP connect that failed (0x204 connect failed, 0x108 timed
+/// out).
+pub const CONNECT_FAILED_REASONS: &[u32] = &[0x204, 0x108];
 
 /// What a rule triggers on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -522,6 +537,16 @@ pub static RULES: &[Rule] = &[
         Trigger::Fact(Fact::ConnectedButNeverAccepted),
         Side::Server, Scope::Owned,
         &[pro(&[SecuritySoftware], MODERATE), pro(&[FirewallBlock], WEAK), pro(&[Network], WEAK)],
+        LOGON, false),
+    rule("fact-connect-timed-out", "the client's TCP connect went unanswered until it timed out (about 21 s): dropped on the way or by a filter",
+        Trigger::Fact(Fact::ConnectTimedOut),
+        Side::Client, Scope::Owned,
+        &[pro(&[FirewallBlock], WEAK), pro(&[Network], WEAK)],
+        LOGON, false),
+    rule("fact-connect-refused", "the client's TCP connect was refused at once: nothing listened on the RDP port",
+        Trigger::Fact(Fact::ConnectRefused),
+        Side::Client, Scope::Owned,
+        &[pro(&[ServiceUnavailable], WEAK), pro(&[Network], HINT)],
         LOGON, false),
     rule("fact-never-reached-host", "the client could not connect and the host's RDP stack never saw the connection",
         Trigger::Fact(Fact::NeverReachedHost),

@@ -278,6 +278,136 @@ mod tests {
         assert!((sum - 1.0).abs() < 1e-9);
     }
 
+    fn on(mut f: Finding, event: Option<usize>, basis: Basis) -> Finding {
+        f.event = event;
+        f.basis = basis;
+        f
+    }
+
+    #[test]
+    fn confidence_is_capped_by_what_the_cause_rests_on() {
+        let key = |event, basis| {
+            on(
+                finding(
+                    "schannel-key-error",
+                    Cause::PrivateKeyAccess,
+                    Direction::For,
+                    3.0,
+                ),
+                event,
+                basis,
+            )
+        };
+        // Three strong records of the connection: close to, never at, certainty.
+        let r = rank(&[
+            key(Some(1), Basis::Record),
+            on(
+                finding(
+                    "rdp-key-operation-failed",
+                    Cause::PrivateKeyAccess,
+                    Direction::For,
+                    3.0,
+                ),
+                Some(2),
+                Basis::Record,
+            ),
+            on(
+                finding(
+                    "capi2-private-key-failed",
+                    Cause::PrivateKeyAccess,
+                    Direction::For,
+                    2.0,
+                ),
+                Some(3),
+                Basis::Record,
+            ),
+        ]);
+        assert_eq!(r.cause, Cause::PrivateKeyAccess);
+        assert!(
+            (r.confidence - MAX_CONFIDENCE).abs() < 1e-12,
+            "{}",
+            r.confidence
+        );
+        let unknown = r
+            .alternatives
+            .iter()
+            .find(|a| a.0 == Cause::Unknown)
+            .unwrap();
+        assert!((r.confidence + unknown.1 - 1.0).abs() < 1e-9);
+        // Two rules reading one event are one corroboration.
+        let r = rank(&[
+            key(Some(1), Basis::Record),
+            on(
+                finding(
+                    "schannel-key-error-state",
+                    Cause::PrivateKeyAccess,
+                    Direction::For,
+                    4.0,
+                ),
+                Some(1),
+                Basis::Record,
+            ),
+        ]);
+        assert!(
+            (r.confidence - SINGLE_CEILING).abs() < 1e-12,
+            "{}",
+            r.confidence
+        );
+        // Two events of the context only: circumstantial.
+        let r = rank(&[key(Some(1), Basis::Context), key(Some(2), Basis::Context)]);
+        assert!(
+            (r.confidence - CONTEXT_CEILING).abs() < 1e-12,
+            "{}",
+            r.confidence
+        );
+        // Absence alone, in host logs that end before the attempt: moderate at most.
+        let absent = |shown| {
+            on(
+                finding(
+                    "fact-never-reached-host",
+                    Cause::FirewallBlock,
+                    Direction::For,
+                    4.0,
+                ),
+                Some(7),
+                Basis::Absence { shown },
+            )
+        };
+        let r = rank(&[absent(false)]);
+        assert_eq!(r.cause, Cause::FirewallBlock);
+        assert!(
+            (r.confidence - ABSENCE_CEILING).abs() < 1e-12,
+            "{}",
+            r.confidence
+        );
+        let r = rank(&[absent(true)]);
+        assert!(
+            (r.confidence - SINGLE_CEILING).abs() < 1e-12,
+            "{}",
+            r.confidence
+        );
+        // Weak findings do not corroborate.
+        let r = rank(&[
+            key(Some(1), Basis::Record),
+            on(
+                finding("host-idle", Cause::PrivateKeyAccess, Direction::For, 0.5),
+                Some(2),
+                Basis::Record,
+            ),
+            on(
+                finding(
+                    "host-socket-error",
+                    Cause::PrivateKeyAccess,
+                    Direction::For,
+                    0.5,
+                ),
+                Some(3),
+                Basis::Record,
+            ),
+        ]);
+        assert!(r.confidence <= SINGLE_CEILING + 1e-12, "{}", r.confidence);
+    }
+
     #[test]
     fn evidence_against_removes_a_candidate() {
         let r = rank(&[
