@@ -2616,6 +2616,41 @@ fn key_in_window_beside_old_firewall_change() -> Case {
     }
 }
 
+/// Nothing but absence: the client's connect fails (516) and the host logs no connection.
+/// Whether that absence is observed depends on whether the host's logs run past the attempt.
+fn absence_only(name: &'static str, shown: bool) -> Case {
+    let c = m("WKS-ABS-1.contoso.lan", "10.20.222.1");
+    let s = m("TS-ABSENT.contoso.lan", "10.20.1.222");
+    let mut w = World::new();
+    w.success(&c, &s, 1, -6.0 * HOUR, "uabs", true, 600.0);
+    // The host's Security log runs until the collection: an hour after the attempt, or an
+    // hour before it.
+    let until = if shown { HOUR } else { -HOUR };
+    w.busy_security(&s, -7.0 * HOUR, until, 300.0);
+    w.attempt(&c, "ts-absent", fail(2, 0.0, 516, false, 21.0));
+    Case {
+        name,
+        about: if shown {
+            "firewall_block (absence only): no 131 while the host's logs run past the attempt"
+        } else {
+            "firewall_block (absence only): no 131, host's logs end an hour before the attempt"
+        },
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(2), Cause::FirewallBlock)
+                .confidence(0.2, if shown { 0.9 } else { 0.6 }),
+        ],
+    }
+}
+
+fn absence_only_logs_run_past() -> Case {
+    absence_only("absence_only_logs_run_past", true)
+}
+
+fn absence_only_logs_end_before() -> Case {
+    absence_only("absence_only_logs_end_before", false)
+}
+
 // ==== the table ===================================================================================
 
 macro_rules! cases {
@@ -2683,6 +2718,8 @@ cases!(
     termservice_stopped_ko_without_binary,
     key_1057_zh,
     key_in_window_beside_old_firewall_change,
+    absence_only_logs_run_past,
+    absence_only_logs_end_before,
 );
 
 fn verify(case: Case) {

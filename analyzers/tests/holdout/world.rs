@@ -1358,6 +1358,30 @@ impl World {
         self.corets(s, 102, t + 0.3, Some(h), Body::None);
     }
 
+    /// Records no rule reads, as a busy Security log holds them (4672, special privileges),
+    /// every `step` seconds from `from` to `to`: they only show how far the log runs.
+    pub fn busy_security(&mut self, m: &Machine, from: f64, to: f64, step: f64) {
+        let mut t = from;
+        while t <= to {
+            self.security(
+                m,
+                4672,
+                t,
+                named([
+                    ("SubjectUserSid", "S-1-5-18".into()),
+                    ("SubjectUserName", "SYSTEM".into()),
+                    ("SubjectDomainName", "NT AUTHORITY".into()),
+                    ("SubjectLogonId", V::Hex64(0x3e7)),
+                    (
+                        "PrivilegeList",
+                        "SeAssignPrimaryTokenPrivilege\r\n\t\t\tSeTcbPrivilege".into(),
+                    ),
+                ]),
+            );
+            t += step;
+        }
+    }
+
     pub fn finish(self) -> Bundle {
         self.bundle
     }
