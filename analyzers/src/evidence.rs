@@ -23,8 +23,8 @@ use crate::codes;
 use crate::onset::Change;
 use crate::rules::{
     CONNECT_FAILED_REASONS, CONNECT_REFUSED_SECONDS, CONNECT_TIMEOUT_SECONDS, CauseSource, Cond,
-    Decode, Direction, Fact, MAX_DECODED_CAUSES, RULES, RUNNING_TEXT, Rule, STOPPED_TEXT, Scope,
-    Side, TERMSERVICE_DISPLAY, Text, Trigger, patterns,
+    Decode, Direction, Fact, MAX_DECODED_CAUSES, RULES, RUNNING_TEXT, Rule, SHUTDOWN_IDS,
+    STARTUP_ID, STOPPED_TEXT, Scope, Side, TERMSERVICE_DISPLAY, Text, Trigger, patterns,
 };
 
 /// One argument for or against one cause.
@@ -92,6 +92,11 @@ const SERVICE_STATE_SLACK_SECONDS: f64 = 5.0;
 /// How far before a failure the last state change of TermService is looked for: a service
 /// stopped (or disabled) stays so until something starts it, which SCM logs.
 pub const SERVICE_STATE_LOOKBACK_SECONDS: f64 = 30.0 * 86_400.0;
+/// How far before an attempt a shutdown marker is looked for.
+const HOST_DOWN_LOOKBACK_SECONDS: f64 = 86_400.0;
+/// Records a host still writes after its shutdown marker (services stopping) do not show it
+/// was up again.
+const SHUTDOWN_SECONDS: f64 = 600.0;
 /// How far after a failing Open Key a successful Create Key of the same key makes it benign.
 const BENIGN_CREATE_SECONDS: f64 = 120.0;
 
@@ -1125,6 +1130,70 @@ fn observe(
                 basis: Basis::Context,
             })
         }
+        Fact::HostDown => {
+            let server = conn.server?;
+            if conn.host_connection.is_some() || Some(server) == conn.client {
+                return None;
+            }
+            let shift = a.host_shift(server, conn);
+            let start = conn.start.add_seconds(shift);
+            let end = conn.end.add_seconds(shift);
+            let before =
+                a.host_events_between(server, start.add_seconds(-HOST_DOWN_LOOKBACK_SECONDS), end);
+            let is_marker = |e: &Event| {
+                e.kind.key() == "eventlog_service"
+                    && (SHUTDOWN_IDS.contains(&e.event_id) || e.event_id == STARTUP_ID)
+            };
+            let (k, marker) = before
+                .iter()
+                .enumerate()
+                .rev()
+                .find_map(|(k, &i)| a.event(i).filter(|e| is_marker(e)).map(|e| (k, (i, e))))?;
+            let (index, e) = marker;
+            if !SHUTDOWN_IDS.contains(&e.event_id) {
+                return None;
+            }
+            // Up again in between: something logged well after the shutdown began.
+            let settled = e.time.add_seconds(SHUTDOWN_SECONDS);
+            if before
+                .iter()
+                .skip(k + 1)
+                .filter_map(|&i| a.event(i))
+                .any(|x| x.time > settled && x.time < start)
+            {
+                return None;
+            }
+            let back = a
+                .host_events_between(server, end, end.add_seconds(HOST_DOWN_LOOKBACK_SECONDS))
+                .iter()
+                .filter_map(|&i| a.event(i))
+                .find(|x| x.kind.key() == "eventlog_service" && x.event_id == STARTUP_ID)
+                .map(|x| x.time);
+            let time = e.time.add_seconds(-shift);
+            Some(Observation {
+                event: Some(index),
+                time: Some(time),
+                distance: 0.0,
+                detail: format!(
+                    "{} was going down ({} {} before the attempt){}",
+                    host_name(a, Some(server)),
+                    if e.event_id == 1074 {
+                        "restart or shutdown initiated,"
+                    } else {
+                        "event log stopped at shutdown,"
+                    },
+                    human_duration(start.seconds_since(e.time)),
+                    back.map_or_else(
+                        || ", and logged no start after it".to_string(),
+                        |t| format!(
+                            " and started again {} after it (6005)",
+                            human_duration(t.seconds_since(end))
+                        )
+                    )
+                ),
+                basis: Basis::Context,
+            })
+        }
         // Judged from the onset of the connection's run of failures, in `findings`.
         Fact::ChangedBeforeOnset => None,
         Fact::LaterSuccessUnchanged => {
@@ -1386,6 +1455,28 @@ mod rule_tests {
         // In between, or with a connected socket, neither.
         let f = with_connect_taking(9.0);
         assert!(!f.iter().any(|x| x.0.starts_with("fact-connect-")), "{f:?}");
+    }
+
+    #[test]
+    fn an_attempt_while_the_host_restarts() {
+        let mut events = attempt(0x1000, -3_600_000, 1, true);
+        events.extend(hosted(1, -3_599_920, 50_000, true));
+        let mut never = attempt(0x2000, 0, 516, false);
+        never.retain(|e| e.event_id != 1025);
+        events.extend(never);
+        events.push(system("SRV01.corp.local", "User32", 1074, -90_000, &[]));
+        events.push(system("SRV01.corp.local", "EventLog", 6006, -30_000, &[]));
+        events.push(system("SRV01.corp.local", "EventLog", 6005, 80_000, &[]));
+        let f = failed_findings(events.clone());
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "fact-host-down" && x.2 == Cause::ServiceUnavailable),
+            "{f:?}"
+        );
+        // Up again before the attempt: not down.
+        events.push(system("SRV01.corp.local", "EventLog", 6005, -10_000, &[]));
+        let f = failed_findings(events);
+        assert!(!f.iter().any(|x| x.0 == "fact-host-down"), "{f:?}");
     }
 
     #[test]

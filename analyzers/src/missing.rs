@@ -86,7 +86,7 @@ fn fact_sources(fact: Fact) -> &'static [(Side, &'static str)] {
         Fact::AcceptedThenDropped => &[(Side::Server, channel::RDPCORETS)],
         Fact::ConnectTimedOut | Fact::ConnectRefused => &[(Side::Client, channel::RDP_CLIENT)],
         Fact::ArbitrationNeverEnded => &[(Side::Server, channel::LSM)],
-        Fact::TermServiceStopped => &[(Side::Server, channel::SYSTEM)],
+        Fact::TermServiceStopped | Fact::HostDown => &[(Side::Server, channel::SYSTEM)],
         Fact::LaterSuccessUnchanged | Fact::ChangedBeforeOnset => &[],
     }
 }

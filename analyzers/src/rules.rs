@@ -230,6 +230,10 @@ pub enum Fact {
     ArbitrationNeverEnded,
     /// The last state change of TermService before the failure was "stopped".
     TermServiceStopped,
+    /// The host never saw the attempt and was shutting down or restarting at the time: the
+    /// last start/stop marker of its event log service before the attempt is a shutdown
+    /// (User32 1074, EventLog 6006), with nothing logged between it and the attempt.
+    HostDown,
     /// The same client connected successfully to the same host soon after, with no change of
     /// the host's state in between.
     LaterSuccessUnchanged,
@@ -245,6 +249,12 @@ pub const CONNECT_REFUSED_SECONDS: f64 = 5.0;
 /// Client disconnect reasons of a TCP connect that failed (0x204 connect failed, 0x108 timed
 /// out).
 pub const CONNECT_FAILED_REASONS: &[u32] = &[0x204, 0x108];
+
+/// Shutdown markers (User32 1074 initiated, EventLog 6006 clean shutdown) and the start
+/// marker (EventLog 6005) of the `eventlog_service` kind.
+pub const SHUTDOWN_IDS: &[u32] = &[1074, 6006];
+/// The start marker of the `eventlog_service` kind.
+pub const STARTUP_ID: u32 = 6005;
 
 /// What a rule triggers on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -923,6 +933,11 @@ pub static RULES: &[Rule] = &[
         Trigger::Fact(Fact::TermServiceStopped),
         Side::Server, Scope::Context,
         &[pro(&[ServiceUnavailable], DEFINITIVE)],
+        A_DAY, false),
+    rule("fact-host-down", "the host was shutting down or restarting at the time of the attempt",
+        Trigger::Fact(Fact::HostDown),
+        Side::Server, Scope::Context,
+        &[pro(&[ServiceUnavailable], STRONG)],
         A_DAY, false),
     rule("termservice-state-changed", "Remote Desktop Services changed state (7036)",
         ev("service_control", &[7036], &[Cond::Service(TERMSERVICE)]),
