@@ -2651,6 +2651,76 @@ fn absence_only_logs_end_before() -> Case {
     absence_only("absence_only_logs_end_before", false)
 }
 
+/// The host restarts for updates: User32 1074 and EventLog 6006 before the attempt, 6005 and
+/// TermService running again after it. The client's connect times out meanwhile.
+fn host_rebooting_for_updates() -> Case {
+    let c = m("WKS-0909.contoso.lan", "10.20.9.9");
+    let s = m("TS-PATCH.contoso.lan", "10.20.1.9");
+    let mut w = World::new();
+    w.success(&c, &s, 1, -3.0 * HOUR, "upatch", true, 1_800.0);
+    let e = w.push(
+        &s,
+        channel::SYSTEM,
+        Provider {
+            name: "User32",
+            guid: None,
+            source: Some("User32"),
+        },
+        1074,
+        -60.0,
+        None,
+        Body::Classic(
+            vec![
+                r"C:\Windows\servicing\TrustedInstaller.exe (TS-PATCH)".into(),
+                "TS-PATCH".into(),
+                "Operating System: Upgrade (Planned)".into(),
+                "0x80020003".into(),
+                "restart".into(),
+                "".into(),
+                r"NT AUTHORITY\SYSTEM".into(),
+            ],
+            None,
+        ),
+    );
+    e.qualifiers = Some(32768);
+    let eventlog = Provider {
+        name: "EventLog",
+        guid: None,
+        source: Some("EventLog"),
+    };
+    w.classic(&s, eventlog, 6006, -25.0, &[], None, 4)
+        .qualifiers = Some(32768);
+    w.attempt(&c, "ts-patch", fail(2, 0.0, 516, false, 21.0));
+    w.classic(&s, eventlog, 6005, 95.0, &[], None, 4).qualifiers = Some(32768);
+    w.scm(
+        &s,
+        7036,
+        110.0,
+        &["Remote Desktop Services", "running"],
+        Some("TermService/4"),
+    );
+    w.corets(
+        &s,
+        129,
+        111.0,
+        None,
+        ev_named([
+            ("TransportProtocolName", "TCP".into()),
+            ("Port", V::U32(3389)),
+        ]),
+    );
+    w.success(&c, &s, 3, 240.0, "upatch", true, 600.0);
+    Case {
+        name: "host_rebooting_for_updates",
+        about: "service_unavailable: the attempt falls between 1074/6006 and 6005 of a host restarting for updates",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(2), Cause::ServiceUnavailable).evidence("ts-patch", 6006),
+            Expect::ok(client_guid(3)),
+        ],
+    }
+}
+
 // ==== the table ===================================================================================
 
 macro_rules! cases {
@@ -2720,6 +2790,7 @@ cases!(
     key_in_window_beside_old_firewall_change,
     absence_only_logs_run_past,
     absence_only_logs_end_before,
+    host_rebooting_for_updates,
 );
 
 fn verify(case: Case) {
