@@ -1413,6 +1413,8 @@ pub struct Expect {
     pub not_evidence: Vec<u32>,
     /// Rule-level expectations of `against`: (host short name, event id) that must appear.
     pub against: Vec<(&'static str, u32)>,
+    /// Event ids that must not be shown as counter-evidence.
+    pub not_against: Vec<u32>,
     /// Texts that must appear in `missing_sources`.
     pub missing: Vec<&'static str>,
     /// Texts that must not appear in `missing_sources`.
@@ -1436,6 +1438,7 @@ impl Expect {
             evidence: Vec::new(),
             not_evidence: Vec::new(),
             against: Vec::new(),
+            not_against: Vec::new(),
             missing: Vec::new(),
             not_missing: Vec::new(),
             confidence: (0.0, 1.0),
@@ -1478,6 +1481,11 @@ impl Expect {
 
     pub fn against(mut self, host: &'static str, id: u32) -> Expect {
         self.against.push((host, id));
+        self
+    }
+
+    pub fn not_against(mut self, id: u32) -> Expect {
+        self.not_against.push(id);
         self
     }
 
@@ -1661,6 +1669,14 @@ pub fn check(case: &Case, run: &Run) -> Vec<String> {
                             e.summary
                         ))
                         .collect::<Vec<_>>()
+                ));
+            }
+        }
+        for id in &x.not_against {
+            if d.against.iter().any(|e| e.event_id == Some(*id)) {
+                problems.push(format!(
+                    "{}: event {id} shown as counter-evidence",
+                    describe(x)
                 ));
             }
         }
