@@ -249,8 +249,11 @@ impl Coverage {
         let hosts = hosts
             .into_values()
             .map(|(mut spellings, channels)| {
+                // The FQDN first when one was seen; every entry has at least one spelling.
                 spellings.sort_by_key(|s| (!s.contains('.'), s.clone()));
-                let host = spellings.remove(0);
+                let mut names = spellings.into_iter();
+                let host = names.next().unwrap_or_else(|| UNKNOWN_HOST.to_string());
+                let spellings: Vec<String> = names.collect();
                 let mut channels: Vec<ChannelCoverage> = channels.into_values().collect();
                 for c in &mut channels {
                     c.inputs.sort();
