@@ -691,6 +691,35 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_attempt_links_across_a_skew_when_it_is_the_only_pairing() {
+        // One failed attempt from a client whose address nothing else reveals, 90 s behind
+        // the host: the only connection the host accepted in the window is its own.
+        for skew in [90_000i64, -90_000] {
+            let t = build(retries(skew, 0, 0).into_iter().collect(), &[]);
+            assert_eq!(t.connections.len(), 1, "skew {skew}");
+            let c = &t.connections[0];
+            assert!(c.client_activity_id.is_some() && c.server_activity_id.is_some());
+            let d = offset_of(&t, "WS1.corp.local", "SRV01.corp.local");
+            assert!((d - skew as f64 / 1000.0).abs() < 2.0, "skew {skew}: {d}");
+            let pairs = t.clock_offsets.iter().map(|o| o.pairs).sum::<usize>();
+            assert_eq!(pairs, 1, "the offset rests on one pair and says so");
+        }
+    }
+
+    #[test]
+    fn a_lone_attempt_that_never_connected_does_not_link_across_a_skew() {
+        // Without 1025 the attempt may never have reached the host: a connection accepted
+        // 90 s later is not evidence that it did.
+        let events: Vec<Event> = retries(90_000, 0, 0)
+            .into_iter()
+            .filter(|e| !(e.event_id == 1025 && e.kind.key() == "rdpclient"))
+            .collect();
+        let t = build(events, &[]);
+        assert_eq!(t.connections.len(), 2);
+        assert!(t.clock_offsets.is_empty());
+    }
+
+    #[test]
     fn an_hour_of_time_zone_skew_links_with_the_104_hint() {
         let mut events = retries(3_600_000 + 700, 2, 10_000);
         // RdpCoreTS 104 in every host connection: the client's bias is one hour.

@@ -361,10 +361,21 @@ pub fn link(
                     .collect();
                 hours.sort_unstable();
                 hours.dedup();
-                let corroborated = identity_ro
+                // A single pair decides when the client's address is known (the connection is
+                // its), or when it is the only pairing possible: one attempt whose transport came
+                // up (so the host logged its accept) and one candidate connection in the window.
+                let address_known = identity_ro
                     .hosts
                     .get(*client)
                     .is_some_and(|h| !h.addresses.is_empty());
+                let only_pairing = a.len() == 1
+                    && s.len() == 1
+                    && attempts.iter().all(|&k| {
+                        clients
+                            .get(k)
+                            .is_some_and(|c| c.attempt.transport_connected)
+                    });
+                let corroborated = address_known || only_pairing;
                 let estimate = match offsets_ro.get(&(*client, *server)) {
                     Some(known) => Some(known.clone()),
                     None => estimate_offset(&a, &s, &hours, corroborated),
