@@ -216,7 +216,10 @@ fn cert_renewal_failing_daily_2012r2() -> Case {
             ("TargetName", "".into()),
         ]),
     );
-    let bundle = w.finish();
+    let mut bundle = w.finish();
+    bundle
+        .formats
+        .push((s.fqdn.clone(), channel::SYSTEM, Format::JsonPretty));
     Case {
         name: "cert_renewal_failing_daily_2012r2",
         about: "cert_expired: 2012 R2 host, 1058 nightly for 5 days, an IIS TLS alert at the failure second",
@@ -2752,6 +2755,38 @@ fn host_rebooting_for_updates() -> Case {
     }
 }
 
+/// Only the client: at the second of the attempt its Schannel received a protocol_version alert
+/// (36887, alert 70) — the host accepts no TLS version the client offers.
+fn tls_client_alert_received_only() -> Case {
+    let c = m("WIN7-LAB-2.contoso.lan", "10.20.77.2");
+    let mut w = World::new();
+    w.attempt(&c, "ts-modern.contoso.lan", fail(1, 0.0, 2308, true, 0.35));
+    let e = w.push(
+        &c,
+        channel::SYSTEM,
+        SCHANNEL,
+        36887,
+        0.3,
+        None,
+        ev_named([("AlertDesc", V::U32(70))]),
+    );
+    e.level = 2;
+    e.version = None;
+    Case {
+        name: "tls_client_alert_received_only",
+        about: "tls_mismatch: client logs only, Schannel 36887 alert 70 received at the attempt (Windows 7 layout)",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(1), Cause::TlsMismatch)
+                .evidence("win7-lab-2", 36887)
+                .known_miss(
+                    "unknown",
+                    "a client's Schannel sees the TLS of every application: one received alert, not tied to the attempt, counts at half weight and leaves tls_mismatch the leading alternative (0.38), not the verdict",
+                ),
+        ],
+    }
+}
+
 // ==== the table ===================================================================================
 
 macro_rules! cases {
@@ -2822,6 +2857,7 @@ cases!(
     absence_only_logs_run_past,
     absence_only_logs_end_before,
     host_rebooting_for_updates,
+    tls_client_alert_received_only,
 );
 
 fn verify(case: Case) {

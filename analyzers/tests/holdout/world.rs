@@ -652,6 +652,8 @@ pub enum Format {
     Jsonl,
     /// `evtx_dump -o jsonl` of a re-exported file: every number a string.
     JsonlStrings,
+    /// `evtx_dump -o json`: each record pretty-printed after a `Record N` line.
+    JsonPretty,
 }
 
 /// A machine.
@@ -748,6 +750,15 @@ impl Bundle {
                     }
                     text.push_str("</Events>");
                     std::fs::write(folder.join(format!("{base}.xml")), text).unwrap();
+                }
+                Format::JsonPretty => {
+                    let mut text = String::new();
+                    for (e, id) in events.iter().zip(ids) {
+                        text.push_str(&format!("Record {id}\n"));
+                        text.push_str(&serde_json::to_string_pretty(&e.json(id, false)).unwrap());
+                        text.push('\n');
+                    }
+                    std::fs::write(folder.join(format!("{base}.json")), text).unwrap();
                 }
                 Format::Jsonl | Format::JsonlStrings => {
                     let strings = format == Format::JsonlStrings;
@@ -1423,8 +1434,9 @@ pub struct Expect {
     pub confidence: (f64, f64),
     /// An alternative that must be listed.
     pub alternative: Option<Cause>,
-    /// A known miss whose reason lies outside the diagnosis stage: (what is produced instead,
-    /// why). The expectation stays what is right; the test pins what comes out.
+    /// A known miss: (what is produced instead, why it is not fixed — a cause before the
+    /// diagnosis stage, or a deliberate limit of it). The expectation stays what is right; the
+    /// test pins what comes out.
     pub known_miss: Option<(&'static str, &'static str)>,
 }
 
