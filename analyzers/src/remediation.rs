@@ -100,6 +100,7 @@ pub static STEPS: &[Step] = &[
     step(Network, Fired(&["termdd-security-layer", "host-idle", "host-tcp-failed", "fact-accepted-then-dropped"]), "The connection went silent or was reset in transit: look for packet loss or MTU problems on the path (ping -f -l 1372 {target}), Wi-Fi quality, and devices that reset idle TCP sessions."),
     step(Network, Always, "Test reachability from {client}: Test-NetConnection {target} -Port 3389."),
     // service_unavailable
+    step(ServiceUnavailable, Fired(&["fact-host-down"]), "{server} was shutting down or restarting when {client} tried to connect: nothing could answer until it was up again (System event 6005, then TermService running). If restarts for updates hit working hours, move them into a maintenance window (Windows Update active hours, or the update tool's restart schedule)."),
     step(ServiceUnavailable, Always, "On {server}, start Remote Desktop Services and set its start type to Manual or Automatic (Set-Service TermService -StartupType Manual; Start-Service TermService)."),
     step(ServiceUnavailable, Always, "Check that remote connections are allowed on {server}: System Properties → Remote → 'Allow remote connections to this computer' (fDenyTSConnections = 0)."),
     step(ServiceUnavailable, Fired(&["termservice-failed", "termservice-hung"]), "TermService crashed or failed to start: read the details of the System events 7031/7034/7023/7000 and the Application log for its svchost, and apply pending updates."),

@@ -435,7 +435,9 @@ fn key_tsseckeyset_security_only() -> Case {
         about: "private_key_access: only the host's Security log, 5058 TSSecKeySet1 access denied; benign 0x80090016 the day before",
         bundle,
         expect: vec![
-            Expect::failed(client_guid(2), Cause::PrivateKeyAccess).evidence("jump01", 5058),
+            Expect::failed(client_guid(2), Cause::PrivateKeyAccess)
+                .evidence("jump01", 5058)
+                .remediation("f686aace6942fb7f7ceb231212eef4a4_5d8b3e1c"),
             Expect::failed(client_guid(3), Cause::PrivateKeyAccess).evidence("jump01", 5058),
         ],
     }
@@ -984,7 +986,9 @@ fn firewall_rule_disabled_2012r2() -> Case {
         about: "firewall_block: 2005 Remote Desktop rule disabled 3 days before, attempts never reach the host (XML)",
         bundle,
         expect: vec![
-            Expect::failed(client_guid(2), Cause::FirewallBlock).evidence("app-old", 2005),
+            Expect::failed(client_guid(2), Cause::FirewallBlock)
+                .evidence("app-old", 2005)
+                .remediation("Restore the firewall rule 'Remote Desktop - User Mode (TCP-In)'"),
             Expect::failed(client_guid(3), Cause::FirewallBlock),
         ],
     }
@@ -2562,7 +2566,9 @@ fn termservice_stopped_ko_without_binary() -> Case {
         about: "service_unavailable: Korean 7040/7036 texts, no Binary (forwarded)",
         bundle,
         expect: vec![
-            Expect::failed(client_guid(2), Cause::ServiceUnavailable).evidence("ts-seoul", 7036),
+            Expect::failed(client_guid(2), Cause::ServiceUnavailable)
+                .evidence("ts-seoul", 7036)
+                .remediation("Start-Service TermService"),
         ],
     }
 }
@@ -2749,7 +2755,9 @@ fn host_rebooting_for_updates() -> Case {
         about: "service_unavailable: the attempt falls between 1074/6006 and 6005 of a host restarting for updates",
         bundle: w.finish(),
         expect: vec![
-            Expect::failed(client_guid(2), Cause::ServiceUnavailable).evidence("ts-patch", 6006),
+            Expect::failed(client_guid(2), Cause::ServiceUnavailable)
+                .evidence("ts-patch", 6006)
+                .remediation("TS-PATCH.contoso.lan was shutting down or restarting"),
             Expect::ok(client_guid(3)),
         ],
     }

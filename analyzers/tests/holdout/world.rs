@@ -1428,6 +1428,8 @@ pub struct Expect {
     pub not_against: Vec<u32>,
     /// Texts that must appear in `missing_sources`.
     pub missing: Vec<&'static str>,
+    /// Texts that must appear in the remediation steps.
+    pub remediation: Vec<&'static str>,
     /// Texts that must not appear in `missing_sources`.
     pub not_missing: Vec<&'static str>,
     /// Confidence bounds.
@@ -1452,6 +1454,7 @@ impl Expect {
             against: Vec::new(),
             not_against: Vec::new(),
             missing: Vec::new(),
+            remediation: Vec::new(),
             not_missing: Vec::new(),
             confidence: (0.0, 1.0),
             alternative: None,
@@ -1503,6 +1506,11 @@ impl Expect {
 
     pub fn missing(mut self, text: &'static str) -> Expect {
         self.missing.push(text);
+        self
+    }
+
+    pub fn remediation(mut self, text: &'static str) -> Expect {
+        self.remediation.push(text);
         self
     }
 
@@ -1697,6 +1705,15 @@ pub fn check(case: &Case, run: &Run) -> Vec<String> {
             if !missing.contains(m) {
                 problems.push(format!(
                     "{}: missing_sources lacks {m:?}:\n{missing}",
+                    describe(x)
+                ));
+            }
+        }
+        let steps = d.remediation.join("\n");
+        for r in &x.remediation {
+            if !steps.contains(r) {
+                problems.push(format!(
+                    "{}: remediation lacks {r:?}:\n{steps}",
                     describe(x)
                 ));
             }
