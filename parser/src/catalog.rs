@@ -106,6 +106,122 @@ pub enum Keep {
     RemoteLogon,
     /// Keep key operations on the RDP key or under MachineKeys, and every failed one.
     RdpKeyOperation,
+    /// Keep a service state change (SCM 7036, whose `Binary` reads `Key/state`) only when the
+    /// service is one of [`RDP_SERVICES`] or a security product (key or `param1` matching
+    /// [`SECURITY_VENDOR_PATTERN`]); every other SCM record (failures, start types, installs,
+    /// and state changes whose service cannot be told) is kept.
+    RdpServiceState,
+    /// Keep Security Center records unless they only report that a product not matching
+    /// [`SECURITY_VENDOR_PATTERN`] (Defender) is on, as it does every few minutes.
+    SecurityProductChange,
+}
+
+impl Keep {
+    /// The only fields [`Catalog::keep`] reads for this filter, so that a reader can decide
+    /// from them before building the whole record; `None` when the filter needs every field.
+    pub fn fields(self) -> Option<&'static [&'static str]> {
+        match self {
+            Keep::All => Some(&[]),
+            Keep::RdpPort(ports) => Some(ports),
+            Keep::RemoteLogon => Some(&["LogonType", "IpAddress"]),
+            Keep::RdpKeyOperation => Some(&["KeyName", "KeyFilePath", "ReturnCode"]),
+            Keep::RdpServiceState => Some(&["Binary", "param1"]),
+            Keep::SecurityProductChange => None,
+        }
+    }
+}
+
+/// A service whose state changes can bear on an RDP connection.
+#[derive(Clone, Copy, Debug)]
+pub struct RdpService {
+    /// The service key name (case-insensitive, as Windows treats it).
+    pub key: &'static str,
+    /// Why its state matters.
+    pub why: &'static str,
+}
+
+const fn service(key: &'static str, why: &'static str) -> RdpService {
+    RdpService { key, why }
+}
+
+/// The services whose state changes (SCM 7036) are kept; state changes of other services are
+/// most of a System log and say nothing about RDP. Security products are kept by
+/// [`SECURITY_VENDOR_PATTERN`] instead. Source: EVENTS.md §3.8 and the cause matrix (§4).
+pub static RDP_SERVICES: &[RdpService] = &[
+    service("TermService", "accepts RDP connections"),
+    service("UmRdpService", "redirects devices into RDP sessions"),
+    service(
+        "SessionEnv",
+        "configures RDP sessions and their certificate",
+    ),
+    service("TSGateway", "RD Gateway"),
+    service("TermServLicensing", "RD Licensing"),
+    service("Tssdis", "RD Connection Broker"),
+    service("mpssvc", "the Windows firewall"),
+    service(
+        "BFE",
+        "the filtering engine firewalls and security products use",
+    ),
+    service("WinDefend", "Microsoft Defender Antivirus"),
+    service("WdNisSvc", "Defender network inspection"),
+    service("Sense", "Defender for Endpoint"),
+    service("SecurityHealthService", "Windows Security"),
+    service("wscsvc", "Security Center"),
+    service("KeyIso", "holds the RDP certificate's private key"),
+    service("CertPropSvc", "certificate propagation (smart cards)"),
+    service("SamSs", "local accounts and logons"),
+    service("Netlogon", "the secure channel to the domain"),
+    service("Kdc", "Kerberos on domain controllers"),
+    service("NlaSvc", "network location: the firewall profile"),
+    service("netprofm", "network list: the firewall profile"),
+    service("Dnscache", "name resolution"),
+    service("RasMan", "VPN connections"),
+    service("IKEEXT", "IPsec and VPN keying"),
+    service("PolicyAgent", "IPsec policy"),
+    service("RemoteAccess", "routing and remote access"),
+    service("W32Time", "the clock"),
+    service("EventLog", "the logs themselves"),
+    service("gpsvc", "group policy (RDP, NLA and firewall settings)"),
+];
+
+/// True when `key` names one of [`RDP_SERVICES`].
+pub fn is_rdp_service(key: &str) -> bool {
+    let key = key.trim();
+    RDP_SERVICES.iter().any(|s| s.key.eq_ignore_ascii_case(key))
+}
+
+/// The service key and state an SCM 7036 `Binary` holds (hex of NUL-terminated UTF-16LE
+/// `"Key/state"`, e.g. `WerSvc/4`); `None` when it is not that shape (other SCM events hold
+/// the key alone).
+pub fn service_state_binary(hex: &str) -> Option<(String, u32)> {
+    let hex = hex.trim().as_bytes();
+    if hex.len() % 4 != 0 || hex.len() > 4 * 600 {
+        return None;
+    }
+    let digit = |b: u8| char::from(b).to_digit(16);
+    let mut units = Vec::with_capacity(hex.len() / 4);
+    for quad in hex.chunks_exact(4) {
+        let mut bytes = [0u8; 2];
+        for (byte, pair) in bytes.iter_mut().zip(quad.chunks_exact(2)) {
+            let (Some(high), Some(low)) = (
+                pair.first().copied().and_then(digit),
+                pair.get(1).copied().and_then(digit),
+            ) else {
+                return None;
+            };
+            *byte = (high * 16 + low) as u8;
+        }
+        let unit = u16::from_le_bytes(bytes);
+        if unit == 0 {
+            break;
+        }
+        units.push(unit);
+    }
+    let text = String::from_utf16(&units).ok()?;
+    let (key, state) = text.rsplit_once('/')?;
+    let plausible = !key.is_empty() && key.chars().all(|c| c == ' ' || c.is_ascii_graphic());
+    let state = state.parse::<u32>().ok().filter(|_| plausible)?;
+    Some((key.to_string(), state))
 }
 
 /// One row of the catalog.
@@ -461,8 +577,8 @@ pub static ENTRIES: &[CatalogEntry] = &[
         ]),
         side: Side::Either,
         area: Area::Service,
-        keep: Keep::All,
-        about: "service state changes (7036), start type changes (7040), failures (7000-7034), service installed (7045)",
+        keep: Keep::RdpServiceState,
+        about: "state changes (7036) of the services that bear on RDP and of security products, start type changes (7040), failures (7000-7034), service installed (7045)",
     },
     CatalogEntry {
         key: "eventlog_service",
@@ -501,11 +617,13 @@ pub static ENTRIES: &[CatalogEntry] = &[
             "Microsoft-Windows-Kernel-General",
             "Microsoft-Windows-Time-Service",
         ]),
-        ids: IdMatch::List(&[1, 35, 36, 37, 129, 134, 142]),
+        // Time-Service 35 ("now synchronising with") and 37 ("receiving valid time data") are
+        // routine and frequent: left out.
+        ids: IdMatch::List(&[1, 36, 129, 134, 142]),
         side: Side::Either,
         area: Area::Clock,
         keep: Keep::All,
-        about: "system time changed (Kernel-General 1), time source synchronised or unreachable (Time-Service)",
+        about: "system time changed (Kernel-General 1), time not synchronised for long (36) or time source unreachable (Time-Service 129/134/142)",
     },
     // ---- security software -------------------------------------------------------------------
     CatalogEntry {
@@ -527,8 +645,8 @@ pub static ENTRIES: &[CatalogEntry] = &[
         ids: IdMatch::Any,
         side: Side::Either,
         area: Area::SecuritySoftware,
-        keep: Keep::All,
-        about: "security products registered with Windows and their state (on, off, snoozed)",
+        keep: Keep::SecurityProductChange,
+        about: "security products registered with Windows and their state (off, snoozed, expired; third-party products also on)",
     },
     CatalogEntry {
         key: "security_vendor_application",
@@ -614,6 +732,7 @@ pub struct Catalog {
     provider_patterns: Vec<Option<Regex>>,
     id_bits: Vec<u64>,
     rdp_ports: Vec<u16>,
+    vendor: Regex,
 }
 
 /// RDP's well-known port.
@@ -671,6 +790,7 @@ impl Catalog {
             provider_patterns,
             id_bits,
             rdp_ports,
+            vendor: case_insensitive(SECURITY_VENDOR_PATTERN),
         }
     }
 
@@ -768,6 +888,28 @@ impl Catalog {
                     || name.eq_ignore_ascii_case("TSSecKeySet1")
                     || name.starts_with("RdCertificateFactory")
                     || path.to_ascii_lowercase().contains("\\machinekeys\\")
+            }
+            Keep::RdpServiceState => {
+                let Some((key, _state)) = fields.text("Binary").and_then(service_state_binary)
+                else {
+                    return true;
+                };
+                is_rdp_service(&key)
+                    || self.vendor.is_match(&key)
+                    || fields
+                        .text("param1")
+                        .is_some_and(|n| self.vendor.is_match(n))
+            }
+            Keep::SecurityProductChange => {
+                let texts = || {
+                    fields
+                        .0
+                        .iter()
+                        .flat_map(|(_, v)| v.items())
+                        .map(|t| t.trim())
+                };
+                let routine = texts().any(|t| t.eq_ignore_ascii_case("SECURITY_PRODUCT_STATE_ON"));
+                !routine || texts().any(|t| self.vendor.is_match(t))
             }
         }
     }
@@ -899,6 +1041,174 @@ mod tests {
                 ("ReturnCode", "0x0")
             ])
         ));
+    }
+
+    /// `Binary` as Windows writes it: hex of NUL-terminated UTF-16LE text.
+    fn utf16_hex(text: &str) -> String {
+        text.encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .map(|b| format!("{b:02X}"))
+            .collect()
+    }
+
+    #[test]
+    fn service_binary_decodes_key_and_state() {
+        assert_eq!(
+            service_state_binary("5700650072005300760063002F0034000000"),
+            Some(("WerSvc".to_string(), 4))
+        );
+        assert_eq!(
+            service_state_binary(&utf16_hex("TermService/1")),
+            Some(("TermService".to_string(), 1))
+        );
+        // A key alone (7023/7031), odd or non-hex text, no state digits: not a state change.
+        assert_eq!(service_state_binary(&utf16_hex("TermService")), None);
+        assert_eq!(service_state_binary("570"), None);
+        assert_eq!(service_state_binary("ZZZZ"), None);
+        assert_eq!(service_state_binary(&utf16_hex("TermService/x")), None);
+        assert_eq!(service_state_binary(&utf16_hex("/4")), None);
+        assert_eq!(service_state_binary(""), None);
+    }
+
+    #[test]
+    fn only_rdp_service_state_changes_are_kept() {
+        let cat = Catalog::global();
+        let scm = EventKind::from_key("service_control").unwrap();
+        let change = |binary: &str, name: &str| {
+            cat.keep(
+                scm,
+                &fields(&[
+                    ("param1", name),
+                    ("param2", "running"),
+                    ("Binary", &utf16_hex(binary)),
+                ]),
+            )
+        };
+        assert!(change("TermService/1", "Remote Desktop Services"));
+        assert!(change("termservice/4", "x"));
+        assert!(change("KeyIso/1", "CNG Key Isolation"));
+        assert!(change("mpssvc/1", "Windows Defender Firewall"));
+        assert!(!change("WerSvc/4", "Windows Error Reporting Service"));
+        assert!(!change("wuauserv/1", "Windows Update"));
+        // Security products by key or display name.
+        assert!(change("SepMasterService/4", "Symantec Endpoint Protection"));
+        assert!(change("CSFalconService/1", "x"));
+        // Whatever cannot be told apart is kept: no Binary (some localised exports), a key
+        // without a state (failures), an unreadable Binary.
+        assert!(cat.keep(scm, &fields(&[("param1", "원격 데스크톱 서비스")])));
+        assert!(cat.keep(
+            scm,
+            &fields(&[
+                ("param1", "Windows Update"),
+                ("Binary", &utf16_hex("wuauserv"))
+            ])
+        ));
+        assert!(cat.keep(scm, &fields(&[("param1", "x"), ("Binary", "nothex")])));
+        assert!(RDP_SERVICES.iter().all(|s| is_rdp_service(s.key)));
+    }
+
+    #[test]
+    fn routine_time_and_security_center_reports_are_left_out() {
+        let cat = Catalog::global();
+        let time = "Microsoft-Windows-Time-Service";
+        assert!(cat.lookup("System", time, 37).is_none());
+        assert!(cat.lookup("System", time, 35).is_none());
+        assert!(cat.lookup("System", time, 36).is_some());
+        assert!(cat.lookup("System", time, 129).is_some());
+
+        let center = cat.lookup("Application", "SecurityCenter", 15).unwrap();
+        let data = |items: &[&str]| {
+            Fields(vec![(
+                "Data".into(),
+                FieldValue::List(items.iter().map(|s| (*s).into()).collect()),
+            )])
+        };
+        assert!(!cat.keep(
+            center,
+            &data(&["Windows Defender", "SECURITY_PRODUCT_STATE_ON"])
+        ));
+        assert!(cat.keep(
+            center,
+            &data(&["Windows Defender", "SECURITY_PRODUCT_STATE_SNOOZED"])
+        ));
+        assert!(cat.keep(
+            center,
+            &data(&["Symantec Endpoint Protection", "SECURITY_PRODUCT_STATE_ON"])
+        ));
+        assert!(cat.keep(center, &Fields::default()));
+    }
+
+    #[test]
+    fn keep_filters_read_only_their_declared_fields() {
+        let cat = Catalog::global();
+        let records: &[(&str, &[(&str, &str)])] = &[
+            (
+                "wfp",
+                &[
+                    ("SourcePort", "3389"),
+                    ("DestPort", "5"),
+                    ("Application", "x"),
+                ],
+            ),
+            (
+                "wfp",
+                &[
+                    ("SourcePort", "445"),
+                    ("DestPort", "5"),
+                    ("Direction", "%%14592"),
+                ],
+            ),
+            (
+                "logon",
+                &[
+                    ("LogonType", "10"),
+                    ("IpAddress", "10.0.0.5"),
+                    ("IpPort", "3"),
+                ],
+            ),
+            (
+                "logon",
+                &[
+                    ("LogonType", "5"),
+                    ("IpAddress", "-"),
+                    ("TargetUserName", "SYSTEM"),
+                ],
+            ),
+            (
+                "logon",
+                &[("TargetUserName", "bob"), ("Workstation", "WS1")],
+            ),
+            (
+                "key_operations",
+                &[("KeyName", "TSSecKeySet1"), ("ReturnCode", "0x0")],
+            ),
+            (
+                "key_operations",
+                &[("KeyName", "other"), ("ReturnCode", "0x0"), ("X", "1")],
+            ),
+        ];
+        let binary = utf16_hex("WerSvc/4");
+        let scm: &[(&str, &str)] = &[("param1", "WER"), ("param2", "r"), ("Binary", &binary)];
+        for (key, pairs) in records.iter().copied().chain([("service_control", scm)]) {
+            let kind = EventKind::from_key(key).unwrap();
+            let all = fields(pairs);
+            let Some(declared) = kind.entry().keep.fields() else {
+                panic!("{key}: its filter should be decidable from a few fields");
+            };
+            let only = Fields(
+                all.0
+                    .iter()
+                    .filter(|(k, _)| declared.contains(&&**k))
+                    .cloned()
+                    .collect(),
+            );
+            assert_eq!(
+                cat.keep(kind, &all),
+                cat.keep(kind, &only),
+                "{key} {pairs:?}"
+            );
+        }
     }
 
     #[test]
