@@ -8,13 +8,17 @@
 //! the run's failures, that a rule flagged `onset` recognises as a change of state (a
 //! certificate renewed or failing to renew, a firewall rule or profile changed, a security
 //! product installed or registered, a TLS credential failing after a restart, a service
-//! stopped or disabled, a network or clock change), between the last success and the first
-//! failure — or in the [`LOOKBACK_SECONDS`] before the first failure when no success precedes
-//! it. The nearest [`MAX_CHANGES`] are kept. Changes that bear on a cause also count as
-//! evidence for it (rule `onset-change`).
+//! stopped or disabled, a network or clock change), from the last time a new connection of the
+//! failing clients was known to work up to the first failure — or in the [`LOOKBACK_SECONDS`]
+//! before the first failure when no success precedes it. That time is the **start** of the
+//! last success (a session opened before a change can stay open across it, so its end proves
+//! nothing about the change) of one of the run's clients (a change may break some clients only
+//! — a rule for a subnet, a client's policy — while others keep connecting), of any client when
+//! they never succeeded before. The nearest [`MAX_CHANGES`] are kept. Changes that bear on a
+//! cause also count as evidence for it (rule `onset-change`).
 
 use rdpsleuth_parser::Timestamp;
-use rdpsleuth_timelines::{Connection, EventIndex, HostId, Outcome};
+use rdpsleuth_timelines::{Connection, EventIndex, HostId, Outcome, Timelines};
 
 use crate::cause::Cause;
 use crate::evidence::{Analysis, Subject, decode, event_matches};
@@ -49,8 +53,13 @@ pub struct Onset {
     pub server_side: bool,
     /// Start of the first failure (reference clock).
     pub first_failure: Timestamp,
-    /// End of the last success before it, when there was one.
+    /// End of the last success before it, when there was one (it may lie after
+    /// `first_failure`: a session that was still open when the failures began).
     pub last_success: Option<Timestamp>,
+    /// Where the search for changes begins: the start of the last success of one of the run's
+    /// clients before it (of any client for a client that never succeeded before), the
+    /// earliest over its clients; `None` when no success precedes the run.
+    pub changes_since: Option<Timestamp>,
     /// The connections of the run that failed, in start order.
     pub failures: Vec<usize>,
     /// What changed before, in time order.
@@ -145,6 +154,42 @@ fn changes_on(
         .collect()
 }
 
+/// True when two connections come from the same client: the same client host, or the same
+/// client address.
+fn same_client(x: &Connection, y: &Connection) -> bool {
+    match (x.client, y.client) {
+        (Some(a), Some(b)) if a == b => true,
+        _ => x.client_address.is_some() && x.client_address == y.client_address,
+    }
+}
+
+/// Where the search for a run's changes begins (see [`Onset::changes_since`]); `successes`
+/// are the group's successes before the run, in start order.
+fn changes_since(tl: &Timelines, successes: &[usize], failures: &[usize]) -> Option<Timestamp> {
+    let latest_any = successes
+        .iter()
+        .filter_map(|&k| tl.connections.get(k))
+        .map(|c| c.start)
+        .max()?;
+    let mut clients: Vec<&Connection> = Vec::new();
+    for c in failures.iter().filter_map(|&k| tl.connections.get(k)) {
+        if !clients.iter().any(|x| same_client(x, c)) {
+            clients.push(c);
+        }
+    }
+    clients
+        .iter()
+        .map(|failed| {
+            successes
+                .iter()
+                .rev()
+                .filter_map(|&k| tl.connections.get(k))
+                .find(|ok| same_client(ok, failed))
+                .map_or(latest_any, |ok| ok.start)
+        })
+        .min()
+}
+
 /// Finds the runs of failures and their changes.
 pub fn onsets(a: &Analysis<'_>) -> Onsets {
     let tl = a.timelines;
@@ -168,17 +213,24 @@ pub fn onsets(a: &Analysis<'_>) -> Onsets {
     let mut runs: Vec<Onset> = Vec::new();
     for ((host, server_side), members) in groups {
         let mut last_success: Option<Timestamp> = None;
+        // The group's successes so far, in start order.
+        let mut successes: Vec<usize> = Vec::new();
         let mut current: Option<Onset> = None;
+        let mut close = |run: Option<Onset>, successes: &[usize]| {
+            if let Some(mut run) = run {
+                run.changes_since = changes_since(tl, successes, &run.failures);
+                runs.push(run);
+            }
+        };
         for k in members {
             let Some(c) = tl.connections.get(k) else {
                 continue;
             };
             match c.outcome {
                 Outcome::Succeeded => {
-                    if let Some(run) = current.take() {
-                        runs.push(run);
-                    }
+                    close(current.take(), &successes);
                     last_success = Some(last_success.map_or(c.end, |t| t.max(c.end)));
+                    successes.push(k);
                 }
                 Outcome::Failed => {
                     let run = current.get_or_insert_with(|| Onset {
@@ -186,6 +238,7 @@ pub fn onsets(a: &Analysis<'_>) -> Onsets {
                         server_side,
                         first_failure: c.start,
                         last_success,
+                        changes_since: None,
                         failures: Vec::new(),
                         changes: Vec::new(),
                     });
@@ -194,9 +247,7 @@ pub fn onsets(a: &Analysis<'_>) -> Onsets {
                 Outcome::Unknown => {}
             }
         }
-        if let Some(run) = current {
-            runs.push(run);
-        }
+        close(current, &successes);
     }
     runs.sort_by(|x, y| {
         x.first_failure
@@ -213,7 +264,7 @@ pub fn onsets(a: &Analysis<'_>) -> Onsets {
             continue;
         };
         let from = run
-            .last_success
+            .changes_since
             .unwrap_or_else(|| run.first_failure.add_seconds(-LOOKBACK_SECONDS));
         let to = run.first_failure;
         let mut found = changes_on(a, run.host, first, from, to);
@@ -314,5 +365,131 @@ mod tests {
             .position(|c| c.outcome == Outcome::Succeeded)
             .unwrap();
         assert!(o.of(ok).is_none());
+    }
+
+    #[test]
+    fn changes_are_searched_from_the_start_of_a_session_still_open_when_failures_began() {
+        // A session from 0 to 2 h (its 102 logged at the end); 30 min in, a firewall rule is
+        // deleted; at 1 h a new connection fails while the session is still open.
+        let mut events = attempt(0x1000, 0, 1, true);
+        events.extend(hosted(1, 80, 50_000, true));
+        events.push(corets(
+            "SRV01.corp.local",
+            Some(host_guid(1)),
+            102,
+            7_200_000,
+            &[],
+        ));
+        events.push(rule_deleted(-3_600_000, "Remote Desktop - Shadow (TCP-In)"));
+        events.push(rule_deleted(
+            1_800_000,
+            "Remote Desktop - User Mode (TCP-In)",
+        ));
+        events.extend(attempt(0x2000, 3_600_000, 2308, false));
+        events.extend(hosted(10, 3_600_080, 51_000, false));
+        let t = build(events, &[]);
+        let cov = Coverage::default();
+        let a = Analysis::new(&t, &cov);
+        let o = onsets(&a);
+        assert_eq!(o.runs.len(), 1);
+        let run = &o.runs[0];
+        // The last success ended after the first failure; its start opens the window (on the
+        // server's clock: the client's 1024 moved by the estimated offset).
+        assert!(run.last_success.unwrap() > run.first_failure);
+        assert!(run.changes_since.is_some_and(|t| t < at(1_000)));
+        assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
+        assert_eq!(run.changes[0].causes, vec![Cause::FirewallBlock]);
+        assert_eq!(
+            a.event(run.changes[0].event).map(|e| e.time),
+            Some(at(1_800_000))
+        );
+    }
+
+    /// The host side of a session from another client (10.0.0.99) at `ms`.
+    fn other_client_session(n: u128, ms: i64) -> Vec<rdpsleuth_parser::Event> {
+        let mut events = hosted(n, ms, 52_000, true);
+        for e in &mut events {
+            for (_, v) in &mut e.fields.0 {
+                if let rdpsleuth_parser::FieldValue::Text(t) = v {
+                    *t = t.replace("10.0.0.5", "10.0.0.99").into();
+                }
+            }
+        }
+        events
+    }
+
+    #[test]
+    fn changes_are_searched_from_the_failing_clients_last_success() {
+        // WS1 (10.0.0.5) succeeds at 0; a firewall rule is deleted at 30 min; another client
+        // (10.0.0.99) connects at 40 min and 50 min — the change did not concern it —; WS1
+        // fails at 1 h.
+        let mut events = attempt(0x1000, 0, 1, true);
+        events.extend(hosted(1, 80, 50_000, true));
+        events.push(rule_deleted(
+            1_800_000,
+            "Remote Desktop - User Mode (TCP-In)",
+        ));
+        events.extend(other_client_session(2, 2_400_000));
+        events.extend(other_client_session(3, 3_000_000));
+        events.extend(attempt(0x2000, 3_600_000, 2308, false));
+        events.extend(hosted(10, 3_600_080, 51_000, false));
+        let t = build(events, &[]);
+        let cov = Coverage::default();
+        let a = Analysis::new(&t, &cov);
+        let o = onsets(&a);
+        assert_eq!(o.runs.len(), 1);
+        let run = &o.runs[0];
+        let successes = t
+            .connections
+            .iter()
+            .filter(|c| c.outcome == Outcome::Succeeded)
+            .count();
+        assert_eq!(successes, 3);
+        // The host's last success is the other client's; the window opens at WS1's own.
+        assert!(run.last_success.is_some_and(|t| t > at(3_000_000)));
+        assert!(run.changes_since.is_some_and(|t| t < at(1_000)));
+        assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
+        // A client that never succeeded before: the last success of any client opens it.
+        let mut events = attempt(0x1000, 0, 1, true);
+        events.extend(hosted(1, 80, 50_000, true));
+        events.push(rule_deleted(
+            1_800_000,
+            "Remote Desktop - User Mode (TCP-In)",
+        ));
+        events.extend(other_client_session(2, 2_400_000));
+        let mut failing = hosted(10, 3_600_080, 51_000, false);
+        for e in &mut failing {
+            for (_, v) in &mut e.fields.0 {
+                if let rdpsleuth_parser::FieldValue::Text(t) = v {
+                    *t = t.replace("10.0.0.5", "10.0.0.77").into();
+                }
+            }
+        }
+        events.extend(failing);
+        events.push(security(
+            "SRV01.corp.local",
+            4625,
+            3_600_500,
+            &[
+                ("LogonType", "3"),
+                ("IpAddress", "10.0.0.77"),
+                ("Status", "0xc000006d"),
+                ("SubStatus", "0xc000006a"),
+            ],
+        ));
+        let t = build(events, &[]);
+        let a = Analysis::new(&t, &cov);
+        let o = onsets(&a);
+        assert_eq!(o.runs.len(), 1, "{:?}", t.connections);
+        let run = &o.runs[0];
+        assert_eq!(
+            run.changes_since,
+            t.connections
+                .iter()
+                .filter(|c| c.outcome == Outcome::Succeeded)
+                .map(|c| c.start)
+                .max()
+        );
+        assert!(run.changes.is_empty(), "{:?}", run.changes);
     }
 }
