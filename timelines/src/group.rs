@@ -4,8 +4,9 @@
 //! sequences where a build logs no ActivityID) and [`HostConnection`]s (the host's ActivityID
 //! shared by RdpCoreTS, RCM 261/1149 and LSM; LSM's constant GUID ignored; UDP side transports,
 //! which RdpCoreTS logs under an ActivityID of their own, joined to the TCP connection of the same
-//! client; RCM and LSM events without a usable ActivityID joined by client address or session id,
-//! nearest in time).
+//! client; RCM and LSM events without a usable ActivityID joined by client address, session id or
+//! — LSM records of older builds, whose Correlation is null — the user the connection
+//! authenticated, nearest in time).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -95,6 +96,39 @@ fn session_of(e: &Event) -> Option<u32> {
         "rdpcorets" if e.event_id == 66 => f.u32("SessionID"),
         _ => None,
     }
+}
+
+/// The user an LSM session record names (`User`, `DOMAIN\\name`).
+fn session_user(e: &Event) -> Option<&str> {
+    (e.kind.key() == "lsm")
+        .then(|| e.fields.text("User"))
+        .flatten()
+}
+
+/// The account part of a user name, lower case (`CONTOSO\\Alice`, `alice@contoso.lan` and
+/// `alice` give `alice`); `None` for an empty or placeholder name.
+pub fn account_key(user: &str) -> Option<String> {
+    let name = user.rsplit('\\').next().unwrap_or(user);
+    let name = name.split('@').next().unwrap_or(name).trim();
+    (!name.is_empty() && name != "-").then(|| name.to_lowercase())
+}
+
+/// True when two user names are one account: the same account name, and the same domain
+/// (its first label, case-insensitive) when both name one.
+pub fn same_account(a: &str, b: &str) -> bool {
+    let domain = |u: &str| -> Option<String> {
+        let d = match u.rsplit_once('\\') {
+            Some((d, _)) => d,
+            None => u.split_once('@').map(|(_, d)| d)?,
+        };
+        let d = d.trim().split('.').next().unwrap_or("").to_lowercase();
+        (!d.is_empty()).then_some(d)
+    };
+    account_key(a).is_some_and(|x| Some(x) == account_key(b))
+        && match (domain(a), domain(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
 }
 
 /// `later - earlier` in seconds, in 64-bit arithmetic (timestamps of real logs are far from the
@@ -365,15 +399,56 @@ pub fn host_connections(events: &[Event], host: HostId, indices: &[EventIndex]) 
     for i in loose {
         let Some(e) = events.get(i) else { continue };
         let endpoint = client_endpoint(e).map(|(ep, _)| ep);
+        // A console record (`Address` "LOCAL" in any language) is no RDP connection's.
+        let local = e.fields.text("Address").is_some() && endpoint.is_none();
+        let user = session_user(e).filter(|_| !local);
+        // A connection whose user is known and is someone else is not this record's.
+        let same_user = |c: &HostConnection| match (user, c.user.as_deref()) {
+            (Some(x), Some(y)) => same_account(x, y),
+            _ => true,
+        };
         let joined = endpoint
-            .and_then(|ep| nearest_among(events, &halves, index.by_ip.get(&ep.ip), e.time))
+            .and_then(|ep| {
+                nearest_among(events, &halves, index.by_ip.get(&ep.ip), e.time, |_| true)
+            })
             .map(|h| (h, Relation::Address))
             .or_else(|| {
-                // A console record (`Address` "LOCAL" in any language) is no RDP connection's.
-                let local = e.fields.text("Address").is_some() && endpoint.is_none();
                 let s = session_of(e).filter(|_| !local)?;
-                nearest_among(events, &halves, index.by_session.get(&s), e.time)
+                nearest_among(events, &halves, index.by_session.get(&s), e.time, same_user)
                     .map(|h| (h, Relation::Nearest))
+            })
+            .or_else(|| {
+                // LSM without Correlation (older builds): the user's connection nearest in
+                // time — the one that authenticated them (1149) — else, when exactly one
+                // authenticated connection without a known user or session is near, that one.
+                let user = user.filter(|_| e.activity_id.is_none_or(|g| g == Guid::NIL))?;
+                nearest_among(
+                    events,
+                    &halves,
+                    index.by_user.get(&account_key(user)?),
+                    e.time,
+                    same_user,
+                )
+                .or_else(|| {
+                    let open: Vec<usize> = index
+                        .anonymous
+                        .iter()
+                        .copied()
+                        .filter(|&h| {
+                            halves.get(h).is_some_and(|x| {
+                                x.conn.user.is_none()
+                                    && x.conn.sessions.is_empty()
+                                    && distance_to_window(e.time, x.conn.start, x.conn.end).abs()
+                                        <= LOOSE_JOIN_SECONDS
+                            })
+                        })
+                        .collect();
+                    match open.as_slice() {
+                        [one] => Some(*one),
+                        _ => None,
+                    }
+                })
+                .map(|h| (h, Relation::Nearest))
             });
         if let Some((h, relation)) = joined {
             if let Some(half) = halves.get_mut(h) {
@@ -457,38 +532,59 @@ pub fn by_closeness(a: &(usize, (f64, f64)), b: &(usize, (f64, f64))) -> std::cm
         .then(a.0.cmp(&b.0))
 }
 
-/// The half among `candidates` whose window is nearest to `t`, within [`LOOSE_JOIN_SECONDS`].
+/// The half among `candidates` that `accept` takes whose window is nearest to `t`, within
+/// [`LOOSE_JOIN_SECONDS`].
 fn nearest_among(
     events: &[Event],
     halves: &[HostHalf],
     candidates: Option<&Vec<usize>>,
     t: Timestamp,
+    accept: impl Fn(&HostConnection) -> bool,
 ) -> Option<usize> {
     candidates
         .into_iter()
         .flatten()
-        .filter_map(|&i| Some((i, closeness(events, &halves.get(i)?.conn, t))))
+        .filter_map(|&i| {
+            let c = &halves.get(i)?.conn;
+            accept(c).then(|| (i, closeness(events, c, t)))
+        })
         .filter(|(_, d)| d.0 <= LOOSE_JOIN_SECONDS)
         .min_by(by_closeness)
         .map(|(i, _)| i)
 }
 
-/// Host connections by client address and by session id, while they are being built.
+/// Host connections by client address, session id and user, while they are being built.
 #[derive(Default)]
 struct HalfIndex {
     by_ip: HashMap<IpAddr, Vec<usize>>,
     by_session: HashMap<u32, Vec<usize>>,
+    /// By [`account_key`] of their user.
+    by_user: HashMap<String, Vec<usize>>,
+    /// Authenticated (1149) without a user name: Restricted Admin, NLA off on older builds.
+    anonymous: Vec<usize>,
 }
 
 impl HalfIndex {
-    /// Indexes (again) a connection under its address and sessions (a repeat in a list is
-    /// harmless: lookups take the nearest).
+    /// Indexes (again) a connection under its address, sessions and user (a repeat in a list
+    /// is harmless: lookups take the nearest, and check what they need).
     fn add(&mut self, index: usize, c: &HostConnection) {
         if let Some(ip) = c.client_ip {
             let list = self.by_ip.entry(ip).or_default();
             if list.last() != Some(&index) {
                 list.push(index);
             }
+        }
+        match c.user.as_deref().and_then(account_key) {
+            Some(key) => {
+                let list = self.by_user.entry(key).or_default();
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+            None if c.authenticated && self.anonymous.last() != Some(&index) => {
+                self.anonymous.push(index);
+            }
+            None => {}
         }
         for s in &c.sessions {
             let list = self.by_session.entry(*s).or_default();
@@ -839,6 +935,171 @@ mod tests {
         assert!(first.owned.contains(&(lsm39, Relation::Nearest)));
         let lsm40 = events.iter().position(|e| e.event_id == 40).unwrap();
         assert!(halves.iter().all(|h| !h.conn.events.contains(&lsm40)));
+    }
+
+    #[test]
+    fn lsm_records_without_correlation_join_their_users_connection() {
+        // dlee authenticates (131 and 1149 correlated); arbitration of session 3 begins (41,
+        // null Correlation) and never ends; the session is torn down (40). Meanwhile bob's
+        // connection from another address, and dlee's console arbitration (LSM's constant).
+        let a = Some(guid(1));
+        let b = Some(guid(2));
+        let mut events = vec![
+            corets(
+                "SRV01",
+                a,
+                131,
+                0,
+                &[("ConnType", "TCP"), ("ClientIP", "10.0.0.5:50000")],
+            ),
+            rcm(
+                "SRV01",
+                a,
+                1149,
+                900,
+                &[
+                    ("Param1", "dlee"),
+                    ("Param2", "CONTOSO"),
+                    ("Param3", "10.0.0.5"),
+                ],
+            ),
+            corets(
+                "SRV01",
+                b,
+                131,
+                1_000,
+                &[("ConnType", "TCP"), ("ClientIP", "10.0.0.6:50001")],
+            ),
+            rcm(
+                "SRV01",
+                b,
+                1149,
+                1_100,
+                &[
+                    ("Param1", "bob"),
+                    ("Param2", "CONTOSO"),
+                    ("Param3", "10.0.0.6"),
+                ],
+            ),
+            lsm(
+                "SRV01",
+                None,
+                41,
+                1_400,
+                &[("User", "CONTOSO\\DLee"), ("SessionID", "3")],
+            ),
+            lsm(
+                "SRV01",
+                Some(LSM_CONSTANT_ACTIVITY),
+                41,
+                1_500,
+                &[("User", "CONTOSO\\dlee"), ("SessionID", "1")],
+            ),
+            lsm(
+                "SRV01",
+                None,
+                40,
+                61_000,
+                &[("Session", "3"), ("Reason", "0")],
+            ),
+            corets("SRV01", a, 102, 61_500, &[]),
+        ];
+        events = sorted(events);
+        let halves = host_connections(&events, 0, &all(&events));
+        assert_eq!(halves.len(), 2);
+        let dlee = halves
+            .iter()
+            .find(|h| h.conn.activity_id == Some(guid(1)))
+            .unwrap();
+        let pos = |id: u32, s: &str| {
+            events
+                .iter()
+                .position(|e| {
+                    e.event_id == id
+                        && (e.fields.text("SessionID") == Some(s)
+                            || e.fields.text("Session") == Some(s))
+                })
+                .unwrap()
+        };
+        assert!(dlee.owned.contains(&(pos(41, "3"), Relation::Nearest)));
+        assert!(dlee.owned.contains(&(pos(40, "3"), Relation::Nearest)));
+        assert_eq!(dlee.conn.sessions, vec![3]);
+        assert!(
+            halves
+                .iter()
+                .all(|h| !h.conn.events.contains(&pos(41, "1")))
+        );
+
+        // The same records beside a connection of someone else only: not joined.
+        let others: Vec<Event> = events
+            .iter()
+            .filter(|e| e.activity_id != a)
+            .cloned()
+            .collect();
+        let halves = host_connections(&others, 0, &all(&others));
+        assert_eq!(halves.len(), 1);
+        assert!(
+            halves[0]
+                .conn
+                .events
+                .iter()
+                .all(|&i| others[i].kind.key() != "lsm")
+        );
+
+        // An authentication without a user name (Restricted Admin): the one authenticated
+        // connection near the record takes it; with two, neither does.
+        let anonymous = |n: u128, ms: i64| {
+            vec![
+                corets(
+                    "SRV01",
+                    Some(guid(n)),
+                    131,
+                    ms,
+                    &[("ConnType", "TCP"), ("ClientIP", "10.0.0.7:50002")],
+                ),
+                rcm(
+                    "SRV01",
+                    Some(guid(n)),
+                    1149,
+                    ms + 900,
+                    &[("Param3", "10.0.0.7")],
+                ),
+            ]
+        };
+        let arbitration = lsm(
+            "SRV01",
+            None,
+            41,
+            1_400,
+            &[("User", "CONTOSO\\dlee"), ("SessionID", "3")],
+        );
+        let mut one = anonymous(5, 0);
+        one.push(arbitration.clone());
+        let one = sorted(one);
+        let halves = host_connections(&one, 0, &all(&one));
+        assert_eq!(halves.len(), 1);
+        assert!(halves[0].conn.events.iter().any(|&i| one[i].event_id == 41));
+        let mut two = anonymous(5, 0);
+        two.extend(anonymous(6, 200));
+        two.push(arbitration);
+        let two = sorted(two);
+        let halves = host_connections(&two, 0, &all(&two));
+        assert!(
+            halves
+                .iter()
+                .all(|h| h.conn.events.iter().all(|&i| two[i].event_id != 41))
+        );
+    }
+
+    #[test]
+    fn accounts_compare_by_name_and_domain() {
+        assert_eq!(account_key("CONTOSO\\Alice").as_deref(), Some("alice"));
+        assert_eq!(account_key("alice@contoso.lan").as_deref(), Some("alice"));
+        assert_eq!(account_key("-"), None);
+        assert!(same_account("CONTOSO\\alice", "contoso.lan\\ALICE"));
+        assert!(same_account("alice", "CONTOSO\\alice"));
+        assert!(!same_account("SRV01\\alice", "CONTOSO\\alice"));
+        assert!(!same_account("CONTOSO\\bob", "CONTOSO\\alice"));
     }
 
     #[test]
