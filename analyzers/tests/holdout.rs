@@ -2785,12 +2785,7 @@ fn tls_client_alert_received_only() -> Case {
         about: "tls_mismatch: client logs only, Schannel 36887 alert 70 received at the attempt (Windows 7 layout)",
         bundle: w.finish(),
         expect: vec![
-            Expect::failed(client_guid(1), Cause::TlsMismatch)
-                .evidence("win7-lab-2", 36887)
-                .known_miss(
-                    "unknown",
-                    "a client's Schannel sees the TLS of every application: one received alert, not tied to the attempt, counts at half weight and leaves tls_mismatch the leading alternative (0.38), not the verdict",
-                ),
+            Expect::failed(client_guid(1), Cause::TlsMismatch).evidence("win7-lab-2", 36887),
         ],
     }
 }

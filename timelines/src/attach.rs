@@ -11,7 +11,10 @@
 //!   scanner's own connection and not by a user's failure nearby;
 //! * **client-side owned joins** — LsaSrv 6041/40960/40961 naming `TERMSRV/<target>`, 4648
 //!   explicit credentials for the target, and outbound WFP / firewall-log records to the server's
-//!   RDP port;
+//!   RDP port; the client's own Schannel, CAPI2 (of an RDP client process) and CredSSP 6041
+//!   records, which name no connection, by the attempt whose setup (start to logon) holds them
+//!   or with a record within [`NEAREST_SECONDS`] of them — a long session's hours own nothing
+//!   of the browser's TLS;
 //! * **context** — every other event of the client and the server in a window around the
 //!   connection, the window's width depending on what the event speaks about
 //!   ([`CONTEXT_WINDOWS`]: seconds for TLS and packet filtering, days for certificate renewal
@@ -106,11 +109,47 @@ const NEAREST_KINDS: &[(&str, Option<&[u32]>)] = &[
     ("key_operations", None),
 ];
 
-fn is_nearest_kind(e: &Event) -> bool {
+/// Client-side kinds that name no connection (the client's TLS, certificate checks, CredSSP
+/// version refusal) and are owned by the attempt nearest in time (event ids, or all).
+const CLIENT_NEAREST_KINDS: &[(&str, Option<&[u32]>)] = &[
+    ("schannel", None),
+    ("capi2", None),
+    ("credssp", Some(&[6041])),
+];
+
+/// Processes that run the RDP client, as CAPI2 names them (`EventAuxInfo@ProcessName`, lower
+/// case parts of the file name): a certificate check by another program (a browser) is not
+/// the attempt's.
+pub static RDP_CLIENT_PROCESSES: &[&str] = &[
+    "mstsc",
+    "msrdc",
+    "rdclient",
+    "remotedesktop",
+    "rdcman",
+    "mremoteng",
+];
+
+fn in_kinds(kinds: &[(&str, Option<&[u32]>)], e: &Event) -> bool {
     let key = e.kind.key();
-    NEAREST_KINDS
+    kinds
         .iter()
         .any(|(k, ids)| *k == key && ids.is_none_or(|ids| ids.contains(&e.event_id)))
+}
+
+fn is_nearest_kind(e: &Event) -> bool {
+    in_kinds(NEAREST_KINDS, e)
+}
+
+/// True when a client-side record may belong to an attempt by time: a kind of
+/// [`CLIENT_NEAREST_KINDS`], and for CAPI2 a check made by an RDP client process (or by an
+/// unnamed one).
+fn is_client_nearest_kind(e: &Event) -> bool {
+    in_kinds(CLIENT_NEAREST_KINDS, e)
+        && (e.kind.key() != "capi2"
+            || e.fields.text("EventAuxInfo@ProcessName").is_none_or(|p| {
+                let p = p.to_lowercase();
+                RDP_CLIENT_PROCESSES.iter().any(|x| p.contains(x))
+            }))
 }
 
 /// A logon id as Windows writes it (`0x510986`).
@@ -322,6 +361,32 @@ pub fn join_client_events(
         .iter()
         .flat_map(|h| h.attempt.events.iter().copied())
         .collect();
+    // Each attempt's own records (in time order) and its setup — from its start to the logon
+    // (1027), or to its end when it never logged on.
+    let mut anchors: Vec<(Timestamp, usize)> = Vec::new();
+    let mut setups: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(halves.len());
+    for (k, h) in halves.iter().enumerate() {
+        let mut logon: Option<Timestamp> = None;
+        for e in h.attempt.events.iter().filter_map(|&i| events.get(i)) {
+            anchors.push((e.time, k));
+            if e.event_id == 1027 && e.kind.key() == "rdpclient" {
+                logon = Some(logon.map_or(e.time, |t| t.min(e.time)));
+            }
+        }
+        setups.push((h.attempt.start, logon.unwrap_or(h.attempt.end)));
+    }
+    anchors.sort();
+    // The attempt whose setup holds `t`, else the one with a record nearest to `t` within
+    // [`NEAREST_SECONDS`] (ties: the earlier).
+    let nearest_setup = |t: Timestamp| -> Option<usize> {
+        setups
+            .iter()
+            .enumerate()
+            .filter(|(_, (from, to))| *from <= t && t <= *to)
+            .max_by_key(|(k, (from, _))| (*from, std::cmp::Reverse(*k)))
+            .map(|(k, _)| k)
+            .or_else(|| nearest_anchor(&anchors, t, NEAREST_SECONDS))
+    };
     for &i in host_events {
         if owned.contains(&i) || owned_elsewhere.contains(&i) {
             continue;
@@ -364,7 +429,13 @@ pub fn join_client_events(
                     .map(|k| (k, Relation::Network))
             }),
             _ => None,
-        };
+        }
+        .or_else(|| {
+            is_client_nearest_kind(e)
+                .then(|| nearest_setup(e.time))
+                .flatten()
+                .map(|k| (k, Relation::Nearest))
+        });
         if let Some((k, relation)) = joined
             && let Some(half) = halves.get_mut(k)
         {
@@ -868,6 +939,82 @@ mod tests {
         assert!(halves[1].owned.contains(&(pos(4648), Relation::Logon)));
         assert!(names_target("TERMSRV/srv01", "SRV01.corp.local"));
         assert!(!names_target("TERMSRV/srv02", "srv01"));
+    }
+
+    #[test]
+    fn client_tls_and_certificate_records_join_the_attempt_by_time() {
+        // A1 fails at 1.5 s without a logon; A2 logs on at 63 s and ends at 120 s.
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01.corp.local", None, 2308, false);
+        events.extend(client_attempt(
+            "WS1",
+            guid(2),
+            60_000,
+            "srv01.corp.local",
+            None,
+            2308,
+            true,
+        ));
+        let schannel =
+            |id: u32, ms: i64, f: &[(&str, &str)]| system("WS1", "Schannel", id, ms, fields(f));
+        let capi2 = |id: u32, ms: i64, process: &str| {
+            ev(
+                "WS1",
+                channel::CAPI2,
+                "Microsoft-Windows-CAPI2",
+                id,
+                ms,
+                fields(&[
+                    ("EventAuxInfo@ProcessName", process),
+                    ("Result@value", "800B010F"),
+                ]),
+            )
+        };
+        events.push(schannel(36887, 300, &[("AlertDesc", "70")]));
+        events.push(capi2(11, 500, "chrome.exe"));
+        events.push(capi2(30, 600, "mstsc.exe"));
+        // CredSSP refused for the host under an alias the user did not type.
+        events.push(system(
+            "WS1",
+            "LsaSrv",
+            6041,
+            800,
+            data(&["TERMSRV/rds-alias.corp.local", "4"]),
+        ));
+        events.push(schannel(36884, 61_000, &[("Name", "srv01.corp.local")]));
+        // A browser's alert in the middle of A2's session, and one at its end.
+        events.push(schannel(36887, 90_000, &[("AlertDesc", "46")]));
+        events.push(schannel(36887, 121_000, &[("AlertDesc", "46")]));
+        let events = sorted(events);
+        let mut halves = client_attempts(&events, 0, &all(&events));
+        join_client_events(
+            &events,
+            &all(&events),
+            &mut halves,
+            &[vec![], vec![]],
+            &[3389],
+            &HashSet::new(),
+        );
+        let at_ms = |id: u32, ms: i64| {
+            events
+                .iter()
+                .position(|e| e.event_id == id && e.time == at(ms))
+                .unwrap()
+        };
+        let owner = |i: EventIndex| {
+            halves.iter().position(|h| {
+                h.owned
+                    .iter()
+                    .any(|(x, r)| *x == i && *r == Relation::Nearest)
+            })
+        };
+        assert_eq!(owner(at_ms(36887, 300)), Some(0));
+        assert_eq!(owner(at_ms(30, 600)), Some(0));
+        assert_eq!(owner(at_ms(6041, 800)), Some(0));
+        assert_eq!(owner(at_ms(36884, 61_000)), Some(1));
+        assert_eq!(owner(at_ms(36887, 121_000)), Some(1));
+        let unowned = |i: EventIndex| halves.iter().all(|h| !h.attempt.events.contains(&i));
+        assert!(unowned(at_ms(11, 500)), "another program's chain check");
+        assert!(unowned(at_ms(36887, 90_000)), "TLS during the session");
     }
 
     #[test]
