@@ -2202,12 +2202,10 @@ fn logon_denied_scanner_same_instant() -> Case {
         about: "logon_denied: 4625 from the client while a scanner connects 50 ms earlier",
         bundle: w.finish(),
         expect: vec![
-            Expect::failed(client_guid(1), Cause::LogonDenied)
-                .evidence("rds-public", 4625)
-                .known_miss(
-                    "unknown",
-                    "timelines/link.rs links the attempt to the scanner's connection (131 0.06 s before the client's 1025) instead of the user's (0.01 s, with the 4625); the scanner's address then passes for the client's",
-                ),
+            Expect::failed(client_guid(1), Cause::LogonDenied).evidence("rds-public", 4625),
+            Expect::scanner(host_guid(90_001)),
+            Expect::scanner(host_guid(90_002)),
+            Expect::scanner(host_guid(90_003)),
         ],
     }
 }

@@ -25,7 +25,7 @@ use crate::identity::{Identity, hint_targets};
 use crate::link::{Linking, host_offsets, link};
 use crate::model::{Connection, EventIndex, HostId, Lane, Relation, TimelineEntry, Timelines};
 use crate::net;
-use crate::outcome::{OutcomeFacts, PROBE_CONNECTIONS, PROBE_WINDOW_SECONDS, outcome};
+use crate::outcome::{OutcomeFacts, Probes, outcome};
 
 /// Which connections get their context (host-state evidence in their window) gathered:
 /// [`build`] gathers it for failed connections; [`gather_context`] for more.
@@ -344,26 +344,7 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
         .filter(|h| h.conn.session_started)
         .filter_map(|h| h.conn.client_ip.map(|ip| (h.conn.server, ip)))
         .collect();
-    let mut accepted: std::collections::HashMap<(HostId, IpAddr), Vec<Timestamp>> =
-        std::collections::HashMap::new();
-    for h in &servers {
-        if let Some(ip) = h.conn.client_ip {
-            accepted
-                .entry((h.conn.server, ip))
-                .or_default()
-                .push(h.conn.start);
-        }
-    }
-    for times in accepted.values_mut() {
-        times.sort();
-    }
-    let probing = |server: HostId, ip: IpAddr, at: Timestamp| -> bool {
-        accepted.get(&(server, ip)).is_some_and(|times| {
-            let lo = times.partition_point(|t| *t < at.add_seconds(-PROBE_WINDOW_SECONDS));
-            let hi = times.partition_point(|t| *t <= at.add_seconds(PROBE_WINDOW_SECONDS));
-            hi.saturating_sub(lo) >= PROBE_CONNECTIONS
-        })
-    };
+    let probes = Probes::new(servers.iter().map(|h| &h.conn));
 
     let width = drafts.len().to_string().len().max(4);
     let mut owner: Vec<Option<usize>> = vec![None; events.len()];
@@ -419,7 +400,7 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
                 known_client,
                 returning_user: host_side
                     .is_some_and(|(server, ip, _)| with_session.contains(&(server, ip))),
-                probing: host_side.is_some_and(|(server, ip, at)| probing(server, ip, at)),
+                probing: host_side.is_some_and(|(server, ip, at)| probes.probing(server, ip, at)),
             },
         );
         connections.push(Connection {
@@ -937,6 +918,152 @@ mod tests {
             .unwrap();
         assert_eq!(other.client_activity_id, None);
         assert_eq!(other.outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn an_attempt_links_to_the_users_connection_not_a_scanners_in_the_same_instant() {
+        // WS1 (address unknown) connects at 0.21 s, sends credentials (1029) and fails; the host
+        // accepts a scanner at 0.15 s (which also came 40 s before) and the user at 0.20 s,
+        // whose NLA logon fails (4625).
+        let a = Some(Guid(0x77));
+        let mut events = vec![
+            client(
+                "WS1.corp.local",
+                a,
+                1024,
+                0,
+                &[("Value", "srv01.corp.local")],
+            ),
+            client("WS1.corp.local", a, 1025, 210, &[]),
+            client("WS1.corp.local", a, 1029, 350, &[("TraceMessage", "x-")]),
+            client("WS1.corp.local", a, 1026, 2_200, &[("Value", "2308")]),
+        ];
+        let scanner = |n: u128, ms: i64| {
+            vec![
+                corets(
+                    "SRV01.corp.local",
+                    Some(guid(n)),
+                    131,
+                    ms,
+                    &[("ConnType", "TCP"), ("ClientIP", "45.146.164.9:40000")],
+                ),
+                corets(
+                    "SRV01.corp.local",
+                    Some(guid(n)),
+                    65,
+                    ms + 10,
+                    &[("ConnectionName", "RDP-Tcp#0")],
+                ),
+                corets("SRV01.corp.local", Some(guid(n)), 102, ms + 300, &[]),
+            ]
+        };
+        events.extend(scanner(1, 150));
+        events.extend(scanner(2, -40_000));
+        let u = Some(guid(3));
+        events.extend([
+            corets(
+                "SRV01.corp.local",
+                u,
+                131,
+                200,
+                &[("ConnType", "TCP"), ("ClientIP", "203.0.113.80:61500")],
+            ),
+            corets(
+                "SRV01.corp.local",
+                u,
+                65,
+                210,
+                &[("ConnectionName", "RDP-Tcp#1")],
+            ),
+            security(
+                "SRV01.corp.local",
+                4625,
+                1_400,
+                &[
+                    ("LogonType", "3"),
+                    ("IpAddress", "203.0.113.80"),
+                    ("Status", "0xc000006d"),
+                    ("SubStatus", "0xc000006a"),
+                ],
+            ),
+            corets("SRV01.corp.local", u, 102, 2_000, &[]),
+        ]);
+        let t = build(events, &[]);
+        let attempt = t
+            .connections
+            .iter()
+            .find(|c| c.client_activity_id == Some(Guid(0x77)))
+            .unwrap();
+        assert_eq!(attempt.server_activity_id, Some(guid(3)));
+        assert_eq!(
+            attempt.client_address,
+            Some("203.0.113.80".parse().unwrap())
+        );
+        assert_eq!(attempt.outcome, Outcome::Failed);
+        let ws1 = t.hosts.iter().find(|h| h.name == "WS1.corp.local").unwrap();
+        assert!(
+            ws1.addresses
+                .iter()
+                .all(|x| x.ip.to_string() != "45.146.164.9"),
+            "{:?}",
+            ws1.addresses
+        );
+        for n in [1, 2] {
+            let c = t
+                .connections
+                .iter()
+                .find(|c| c.server_activity_id == Some(guid(n)))
+                .unwrap();
+            assert_eq!(c.client, None);
+            assert_eq!(c.outcome, Outcome::Unknown, "{}", c.id);
+        }
+    }
+
+    #[test]
+    fn a_pick_time_alone_decides_teaches_no_address() {
+        // Two connections from different addresses 50 ms apart, neither with a user's activity:
+        // the nearest links, but its address is not taken for the client's.
+        let a = Some(Guid(0x78));
+        let mut events = vec![
+            client(
+                "WS1.corp.local",
+                a,
+                1024,
+                0,
+                &[("Value", "srv01.corp.local")],
+            ),
+            client("WS1.corp.local", a, 1025, 210, &[]),
+            client("WS1.corp.local", a, 1026, 900, &[("Value", "2308")]),
+        ];
+        for (n, ms, ip) in [(1u128, 160, "198.51.100.1"), (2, 205, "198.51.100.2")] {
+            let g = Some(guid(n));
+            let ip_port = format!("{ip}:40000");
+            events.extend([
+                corets(
+                    "SRV01.corp.local",
+                    g,
+                    131,
+                    ms,
+                    &[("ConnType", "TCP"), ("ClientIP", &ip_port)],
+                ),
+                corets(
+                    "SRV01.corp.local",
+                    g,
+                    139,
+                    ms + 300,
+                    &[("ResultCode", "0x80090304"), ("IPString", ip)],
+                ),
+            ]);
+        }
+        let t = build(events, &[]);
+        let attempt = t
+            .connections
+            .iter()
+            .find(|c| c.client_activity_id == Some(Guid(0x78)))
+            .unwrap();
+        assert!(attempt.server_activity_id.is_some());
+        let ws1 = t.hosts.iter().find(|h| h.name == "WS1.corp.local").unwrap();
+        assert!(ws1.addresses.is_empty(), "{:?}", ws1.addresses);
     }
 
     #[test]

@@ -12,9 +12,13 @@
 //!   apart make side peaks, but only the true offset pairs every retry;
 //! * the **links**, decided with the corrected clocks within [`LINK_SECONDS`] (where a client
 //!   logs 1025, only attempts whose transport came up take part): unique candidates
-//!   first (and the client's address learned from them), then the rest nearest first, with a
-//!   consistent client address — once a client's address is known, a connection from another
-//!   address is not its attempt.
+//!   first (and the client's address learned from them), then the rest by [`Preference`] —
+//!   not from a probing address, carrying the user's activity when the attempt got as far as
+//!   sending credentials — then nearest first, with a consistent client address — once a
+//!   client's address is known, a connection from another address is not its attempt. A pick
+//!   that nothing but a fraction of a second decided between connections from different
+//!   addresses (a scanner connecting in the same instant as the user) links, but teaches no
+//!   client address.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -26,8 +30,9 @@ use crate::group::{
     ClientHalf, HostHalf, attempt_anchor, connection_anchor, secs_between, timezone_bias_hours,
 };
 use crate::identity::Identity;
-use crate::model::{ClockOffset, HostId};
+use crate::model::{ClientAttempt, ClockOffset, HostConnection, HostId};
 use crate::net;
+use crate::outcome::Probes;
 
 /// How far (seconds) a client's clock may be off without a time-zone hint.
 pub const SEARCH_SECONDS: f64 = 600.0;
@@ -85,6 +90,70 @@ fn resolve_attempt(identity: &Identity, a: &ClientHalf, servers: &BTreeSet<HostI
 
 /// A possible link: (distance in seconds on corrected clocks, attempt, host connection).
 type Candidate = (f64, usize, usize);
+
+/// True when a host connection shows a user at work, not a bare connect: network
+/// authentication (1149), a refused user name or password (140), a session or any LSM record,
+/// a user name, a Security logon or failed logon joined to it.
+pub fn carries_user_activity(events: &[Event], c: &HostConnection) -> bool {
+    c.authenticated
+        || c.credential_failure
+        || c.session_started
+        || c.user.is_some()
+        || c.events.iter().filter_map(|&i| events.get(i)).any(|e| {
+            e.kind.key() == "lsm"
+                || (matches!(e.event_id, 4624 | 4625)
+                    && matches!(e.kind.key(), "logon" | "logon_failure"))
+        })
+}
+
+/// True when an attempt got as far as sending credentials: the client logged the user name
+/// hash (1029, logged before credentials are sent) or the logon (1027).
+pub fn sent_credentials(events: &[Event], a: &ClientAttempt) -> bool {
+    a.logged_on
+        || a.events
+            .iter()
+            .filter_map(|&i| events.get(i))
+            .any(|e| e.event_id == 1029 && e.kind.key() == "rdpclient")
+}
+
+/// What, besides time, makes a host connection a likelier half of an attempt.
+#[derive(Debug, Default)]
+pub struct Preference {
+    /// Per host connection: from an address probing the host.
+    probe: Vec<bool>,
+    /// Per host connection: it carries a user's activity.
+    activity: Vec<bool>,
+    /// Per attempt: it sent credentials.
+    credentials: Vec<bool>,
+}
+
+impl Preference {
+    /// Reads the facts of every attempt and host connection.
+    pub fn new(events: &[Event], clients: &[ClientHalf], servers: &[HostHalf]) -> Preference {
+        let probes = Probes::new(servers.iter().map(|h| &h.conn));
+        Preference {
+            probe: servers.iter().map(|h| probes.is_probe(&h.conn)).collect(),
+            activity: servers
+                .iter()
+                .map(|h| carries_user_activity(events, &h.conn))
+                .collect(),
+            credentials: clients
+                .iter()
+                .map(|c| sent_credentials(events, &c.attempt))
+                .collect(),
+        }
+    }
+
+    /// The rank of a candidate link, lower is better: a connection from a probing address
+    /// comes last; for an attempt that sent credentials, a connection without any user
+    /// activity comes after one with it.
+    pub fn rank(&self, attempt: usize, conn: usize) -> (bool, bool) {
+        let probe = self.probe.get(conn).copied().unwrap_or(false);
+        let sent = self.credentials.get(attempt).copied().unwrap_or(false);
+        let active = self.activity.get(conn).copied().unwrap_or(false);
+        (probe, sent && !active)
+    }
+}
 
 /// The offset estimate of one pair.
 #[derive(Clone, Debug, PartialEq)]
@@ -276,6 +345,7 @@ pub fn link(
         list.sort_unstable();
     }
 
+    let preference = Preference::new(events, clients, servers);
     let mut links: Vec<(usize, usize)> = Vec::new();
     let mut offsets: BTreeMap<(HostId, HostId), Estimate> = BTreeMap::new();
     // Two rounds: the second uses the client addresses the first learned (to resolve targets,
@@ -405,9 +475,23 @@ pub fn link(
             }
             candidates.extend(found);
         }
-        let new_links = decide(identity, clients, servers, &anchors, candidates);
-        learn_from_links(identity, clients, servers, &new_links, events);
-        links.extend(new_links);
+        let decided = decide(
+            identity,
+            clients,
+            servers,
+            &anchors,
+            &preference,
+            candidates,
+        );
+        learn_from_links(
+            identity,
+            clients,
+            servers,
+            &decided.links,
+            &decided.ambiguous,
+            events,
+        );
+        links.extend(decided.links);
     }
 
     // Recount each pair's support from the final links.
@@ -499,16 +583,28 @@ fn candidate_conns(
 /// longer spans are allowed).
 pub const ADDRESS_MEMORY_SECONDS: f64 = 3_600.0;
 
-/// Decides links among candidates: unique ones first, in time order, then the rest nearest
-/// first; in both, once a client's address is learned, a connection from another address is not
-/// its attempt (unless the client's own logs show that address too).
+/// The links [`decide`] made, and those of them that time alone decided between
+/// connections from different addresses.
+#[derive(Debug, Default)]
+struct Decided {
+    links: Vec<(usize, usize)>,
+    ambiguous: BTreeSet<(usize, usize)>,
+}
+
+/// Decides links among candidates: unique ones first, in time order, then the others by
+/// [`Preference::rank`], nearest first; in both, once a client's address is learned, a
+/// connection from another address is not its attempt (unless the client's own logs show that
+/// address too). A pick is ambiguous when another free candidate of the same attempt, of the same
+/// rank and from another address, lies within [`MATCH_SECONDS`] of it: it links, but its address
+/// is not learned.
 fn decide(
     identity: &Identity,
     clients: &[ClientHalf],
     servers: &[HostHalf],
     anchors: &[Timestamp],
+    preference: &Preference,
     mut candidates: Vec<Candidate>,
-) -> Vec<(usize, usize)> {
+) -> Decided {
     let mut per_attempt: HashMap<usize, usize> = HashMap::new();
     let mut per_conn: HashMap<usize, usize> = HashMap::new();
     for &(_, k, h) in &candidates {
@@ -518,7 +614,7 @@ fn decide(
     let time_of = |k: usize| anchors.get(k).copied().unwrap_or(Timestamp(0));
     let unique =
         |k: usize, h: usize| per_attempt.get(&k) == Some(&1) && per_conn.get(&h) == Some(&1);
-    // Unique candidates first, in time order; then the others, nearest first.
+    // Unique candidates first, in time order; then the others, best rank, nearest first.
     candidates.sort_by(|a, b| {
         let (ua, ub) = (unique(a.1, a.2), unique(b.1, b.2));
         ub.cmp(&ua)
@@ -526,17 +622,25 @@ fn decide(
                 if ua && ub {
                     time_of(a.1).cmp(&time_of(b.1))
                 } else {
-                    a.0.total_cmp(&b.0)
+                    preference
+                        .rank(a.1, a.2)
+                        .cmp(&preference.rank(b.1, b.2))
+                        .then(a.0.total_cmp(&b.0))
                 }
             })
             .then(a.1.cmp(&b.1))
             .then(a.2.cmp(&b.2))
     });
-    let mut links = Vec::new();
+    let mut by_attempt: HashMap<usize, Vec<(f64, usize)>> = HashMap::new();
+    for &(d, k, h) in &candidates {
+        by_attempt.entry(k).or_default().push((d, h));
+    }
+    let address = |h: usize| servers.get(h).and_then(|c| c.conn.client_ip);
+    let mut decided = Decided::default();
     let mut used_a: BTreeSet<usize> = BTreeSet::new();
     let mut used_c: BTreeSet<usize> = BTreeSet::new();
     let mut learned: BTreeMap<HostId, Vec<(IpAddr, Timestamp)>> = BTreeMap::new();
-    for &(_, k, h) in &candidates {
+    for &(dist, k, h) in &candidates {
         if used_a.contains(&k) || used_c.contains(&h) {
             continue;
         }
@@ -545,6 +649,15 @@ fn decide(
         };
         let client = a.attempt.client;
         let when = time_of(k);
+        let ambiguous = by_attempt.get(&k).is_some_and(|others| {
+            others.iter().any(|&(d2, h2)| {
+                h2 != h
+                    && !used_c.contains(&h2)
+                    && (address(h2) != address(h) || address(h).is_none())
+                    && preference.rank(k, h2) == preference.rank(k, h)
+                    && (d2 - dist).abs() <= MATCH_SECONDS
+            })
+        });
         if let Some(ip) = c.conn.client_ip {
             let active: Vec<IpAddr> = learned
                 .get(&client)
@@ -558,27 +671,34 @@ fn decide(
             if !consistent {
                 continue;
             }
-            let list = learned.entry(client).or_default();
-            match list.iter_mut().find(|(x, _)| *x == ip) {
-                Some(entry) => entry.1 = entry.1.max(when),
-                None => list.push((ip, when)),
+            if !ambiguous {
+                let list = learned.entry(client).or_default();
+                match list.iter_mut().find(|(x, _)| *x == ip) {
+                    Some(entry) => entry.1 = entry.1.max(when),
+                    None => list.push((ip, when)),
+                }
             }
         }
-        links.push((k, h));
+        decided.links.push((k, h));
+        if ambiguous {
+            decided.ambiguous.insert((k, h));
+        }
         used_a.insert(k);
         used_c.insert(h);
     }
-    links.sort_unstable();
-    links
+    decided.links.sort_unstable();
+    decided
 }
 
 /// Addresses a link proves: the client's (131 `ClientIP`, the Security `IpAddress` of its
-/// logons) and the server's (the client's 1102 address, a target typed as an IP).
+/// logons) — unless the link is `ambiguous` — and the server's (the client's 1102 address, a
+/// target typed as an IP).
 fn learn_from_links(
     identity: &mut Identity,
     clients: &[ClientHalf],
     servers: &[HostHalf],
     links: &[(usize, usize)],
+    ambiguous: &BTreeSet<(usize, usize)>,
     events: &[Event],
 ) {
     let mut found: BTreeSet<(HostId, IpAddr, String)> = BTreeSet::new();
@@ -598,7 +718,7 @@ fn learn_from_links(
             .get(client)
             .map_or("", |x| x.name.as_str())
             .to_string();
-        if let Some(ip) = c.conn.client_ip {
+        if let Some(ip) = c.conn.client_ip.filter(|_| !ambiguous.contains(&(k, h))) {
             let how = if c.conn.transport.is_some() {
                 format!("RdpCoreTS 131 ClientIP on {server_name}")
             } else {
@@ -606,7 +726,12 @@ fn learn_from_links(
             };
             found.insert((client, ip, how));
         }
-        for &i in &c.conn.events {
+        for &i in c
+            .conn
+            .events
+            .iter()
+            .filter(|_| !ambiguous.contains(&(k, h)))
+        {
             let Some(e) = events.get(i) else { continue };
             if matches!(e.event_id, 4624 | 4625)
                 && matches!(e.kind.key(), "logon" | "logon_failure")

@@ -17,10 +17,13 @@
 //!    leave: the host saw connections torn down, perhaps with protocol errors, but nobody
 //!    visible tried to log on and no client log speaks for them.
 
-use rdpsleuth_parser::Event;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use rdpsleuth_parser::{Event, Timestamp};
 
 use crate::group::secs_between;
-use crate::model::{ClientAttempt, EventIndex, HostConnection, Outcome};
+use crate::model::{ClientAttempt, EventIndex, HostConnection, HostId, Outcome};
 
 /// What a client disconnect reason (1026 `Value`) says about the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +130,45 @@ pub struct OutcomeFacts<'a> {
 pub const PROBE_CONNECTIONS: usize = 10;
 /// See [`PROBE_CONNECTIONS`].
 pub const PROBE_WINDOW_SECONDS: f64 = 60.0;
+
+/// The accept times of each client address's connections per host, to tell a probing
+/// scanner or brute-forcer from a user retrying.
+#[derive(Debug, Default)]
+pub struct Probes {
+    accepted: HashMap<(HostId, IpAddr), Vec<Timestamp>>,
+}
+
+impl Probes {
+    /// Indexes host connections by (server, client address).
+    pub fn new<'a>(conns: impl IntoIterator<Item = &'a HostConnection>) -> Probes {
+        let mut accepted: HashMap<(HostId, IpAddr), Vec<Timestamp>> = HashMap::new();
+        for c in conns {
+            if let Some(ip) = c.client_ip {
+                accepted.entry((c.server, ip)).or_default().push(c.start);
+            }
+        }
+        for times in accepted.values_mut() {
+            times.sort_unstable();
+        }
+        Probes { accepted }
+    }
+
+    /// True when `ip` opened [`PROBE_CONNECTIONS`] or more connections to `server` within
+    /// [`PROBE_WINDOW_SECONDS`] of `at`.
+    pub fn probing(&self, server: HostId, ip: IpAddr, at: Timestamp) -> bool {
+        self.accepted.get(&(server, ip)).is_some_and(|times| {
+            let lo = times.partition_point(|t| *t < at.add_seconds(-PROBE_WINDOW_SECONDS));
+            let hi = times.partition_point(|t| *t <= at.add_seconds(PROBE_WINDOW_SECONDS));
+            hi.saturating_sub(lo) >= PROBE_CONNECTIONS
+        })
+    }
+
+    /// True when a host connection comes from a probing address.
+    pub fn is_probe(&self, c: &HostConnection) -> bool {
+        c.client_ip
+            .is_some_and(|ip| self.probing(c.server, ip, c.start))
+    }
+}
 
 /// Host records that show a connection ended (RdpCoreTS 102/103, 72 `OnDisconnected…`, LSM 40).
 fn is_teardown(e: &Event) -> bool {
