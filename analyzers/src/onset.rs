@@ -1,7 +1,8 @@
 //! Onset: when failures began on a host and what changed shortly before.
 //!
 //! Connections are grouped by their server (by their client when no server is known: failures
-//! that never left the client). In each group, in start order, a **run** of failures begins
+//! that never left the client). In each group, in order of their start — of their drop, for
+//! sessions dropped after they began (the time they failed) — a **run** of failures begins
 //! with the first failure after a success (or the first failure seen) and ends at the next
 //! success; connections whose outcome is unknown (scanners, probes) neither start nor end a
 //! run. For each run, the **changes** are the events, on the group's host and on the clients of
@@ -51,7 +52,7 @@ pub struct Onset {
     pub host: HostId,
     /// True when `host` is the server of the run's connections.
     pub server_side: bool,
-    /// Start of the first failure (reference clock).
+    /// Start of the first failure (reference clock; the drop, for a dropped session).
     pub first_failure: Timestamp,
     /// End of the last success before it, when there was one (it may lie after
     /// `first_failure`: a session that was still open when the failures began).
@@ -210,6 +211,11 @@ pub fn onsets(a: &Analysis<'_>) -> Onsets {
             None => groups.push((key, vec![k])),
         }
     }
+    // In order of when each connection worked or failed: a session dropped after it began
+    // failed at its drop, not at its start.
+    for (_, members) in &mut groups {
+        members.sort_by_key(|&k| tl.connections.get(k).map(|c| (c.failure_window().0, k)));
+    }
     let mut runs: Vec<Onset> = Vec::new();
     for ((host, server_side), members) in groups {
         let mut last_success: Option<Timestamp> = None;
@@ -236,7 +242,7 @@ pub fn onsets(a: &Analysis<'_>) -> Onsets {
                     let run = current.get_or_insert_with(|| Onset {
                         host,
                         server_side,
-                        first_failure: c.start,
+                        first_failure: c.failure_window().0,
                         last_success,
                         changes_since: None,
                         failures: Vec::new(),
@@ -403,6 +409,34 @@ mod tests {
             a.event(run.changes[0].event).map(|e| e.time),
             Some(at(1_800_000))
         );
+    }
+
+    #[test]
+    fn a_session_dropped_later_fails_at_its_drop() {
+        // WS1's session from 0 is dropped at 2 h (client 1026 2308); a firewall rule was
+        // deleted at 1 h, while it ran.
+        let mut events = attempt(0x1000, 0, 2308, true);
+        for e in &mut events {
+            if e.event_id == 1026 {
+                e.time = at(7_200_000);
+            }
+        }
+        events.extend(hosted(1, 80, 50_000, true));
+        events.push(rule_deleted(
+            3_600_000,
+            "Remote Desktop - User Mode (TCP-In)",
+        ));
+        let t = build(events, &[]);
+        let c = &t.connections[0];
+        assert_eq!(c.outcome, Outcome::Failed);
+        assert_eq!(c.stage(), Some(rdpsleuth_timelines::Stage::Session));
+        let cov = Coverage::default();
+        let a = Analysis::new(&t, &cov);
+        let o = onsets(&a);
+        assert_eq!(o.runs.len(), 1);
+        let run = &o.runs[0];
+        assert!(run.first_failure > at(7_000_000), "{:?}", run.first_failure);
+        assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
     }
 
     /// The host side of a session from another client (10.0.0.99) at `ms`.

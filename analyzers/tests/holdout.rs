@@ -1313,10 +1313,7 @@ fn network_vpn_drop_mid_session() -> Case {
         expect: vec![
             Expect::failed(client_guid(1), Cause::Network)
                 .evidence("ts-crm", 56)
-                .known_miss(
-                    "(no failure)",
-                    "timelines/outcome.rs calls a connection that logged on (1027, LSM 21) succeeded even when it ends with 0x904 twenty minutes later",
-                ),
+                .evidence("nb-field-08", 20226),
         ],
     }
 }

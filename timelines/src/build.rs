@@ -23,9 +23,12 @@ use crate::attach::{
 use crate::group::{ClientHalf, HostHalf, client_attempts, distance_to_window, host_connections};
 use crate::identity::{Identity, hint_targets};
 use crate::link::{Linking, host_offsets, link};
-use crate::model::{Connection, EventIndex, HostId, Lane, Relation, TimelineEntry, Timelines};
+use crate::model::{
+    Connection, EventIndex, Failure, HostId, Lane, Outcome, Relation, Stage, TimelineEntry,
+    Timelines,
+};
 use crate::net;
-use crate::outcome::{OutcomeFacts, Probes, outcome};
+use crate::outcome::{OutcomeFacts, Probes, outcome, session_drop};
 
 /// Which connections get their context (host-state evidence in their window) gathered:
 /// [`build`] gathers it for failed connections; [`gather_context`] for more.
@@ -391,6 +394,12 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
             .is_some_and(|ip| identity.hosts_with_ip(ip).any(|x| Some(x) != d.server));
         let host_side = h.and_then(|h| Some((h.conn.server, h.conn.client_ip?, h.conn.start)));
         let owned: Vec<EventIndex> = entries.iter().map(|x| x.event).collect();
+        // A session dropped after it began: the window of the drop.
+        let drop = session_drop(&events, a.map(|a| &a.attempt), &entries)
+            .iter()
+            .fold(None, |w: Option<(Timestamp, Timestamp)>, x| {
+                Some(w.map_or((x.time, x.time), |(s, e)| (s.min(x.time), e.max(x.time))))
+            });
         let result = outcome(
             &events,
             &OutcomeFacts {
@@ -401,8 +410,27 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
                 returning_user: host_side
                     .is_some_and(|(server, ip, _)| with_session.contains(&(server, ip))),
                 probing: host_side.is_some_and(|(server, ip, at)| probes.probing(server, ip, at)),
+                dropped: drop.is_some(),
             },
         );
+        let failure = (result == Outcome::Failed).then_some(match drop {
+            Some((start, end)) => Failure {
+                stage: Stage::Session,
+                start,
+                end,
+            },
+            None => Failure {
+                stage: Stage::Setup,
+                start: d.start,
+                end: d.end,
+            },
+        });
+        // Distances are measured from the failure: for a dropped session, from the drop.
+        if let Some(f) = failure.filter(|f| f.stage == Stage::Session) {
+            for x in &mut entries {
+                x.distance_seconds = distance_to_window(x.time, f.start, f.end);
+            }
+        }
         connections.push(Connection {
             id: format!("C{:0width$}", n + 1),
             client: d.client,
@@ -414,6 +442,7 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
             start: d.start,
             end: d.end,
             outcome: result,
+            failure,
             disconnect_reason: a.and_then(|a| a.attempt.disconnect_reason),
             attempt: d.attempt,
             host_connection: d.host,
@@ -497,13 +526,15 @@ fn attach_context(connections: &mut [Connection], index: &ContextIndex, scope: C
         }
         let mut context = Vec::new();
         let mut omitted = Vec::new();
+        // Around the failure: for a dropped session, its drop, not the hours of the session.
+        let (start, end) = c.failure_window();
         if let Some(server) = c.server {
             let side = ContextSide {
                 host: server,
                 lane: Lane::Server,
                 shift: 0.0,
             };
-            index.collect(side, c.start, c.end, &mut context, &mut omitted);
+            index.collect(side, start, end, &mut context, &mut omitted);
         }
         if let Some(client) = c.client
             && Some(client) != c.server
@@ -513,7 +544,7 @@ fn attach_context(connections: &mut [Connection], index: &ContextIndex, scope: C
                 lane: Lane::Client,
                 shift: c.client_clock_shift_seconds,
             };
-            index.collect(side, c.start, c.end, &mut context, &mut omitted);
+            index.collect(side, start, end, &mut context, &mut omitted);
         }
         context.sort_by(|x, y| x.time.cmp(&y.time).then(x.event.cmp(&y.event)));
         c.context = context;
@@ -572,7 +603,6 @@ fn trace_from(e: &Event, ips: &[IpAddr], rdp_ports: &[u16]) -> Option<Relation> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Outcome;
     use crate::testutil::*;
     use rdpsleuth_parser::Guid;
     use rdpsleuth_parser::catalog::channel;
@@ -1064,6 +1094,115 @@ mod tests {
         assert!(attempt.server_activity_id.is_some());
         let ws1 = t.hosts.iter().find(|h| h.name == "WS1.corp.local").unwrap();
         assert!(ws1.addresses.is_empty(), "{:?}", ws1.addresses);
+    }
+
+    #[test]
+    fn a_session_dropped_later_fails_at_its_drop() {
+        // WS1 logs on at 3 s; the host's session runs; at 20 min TermDD drops the client with
+        // an IO timeout and the client's 1026 says 2308. A TLS alert of another program at
+        // 10 min (inside the session, far from its records) and one 12 s before the drop.
+        let mut events = client_attempt(
+            "WS1.corp.local",
+            Guid(0x90),
+            0,
+            "srv01.corp.local",
+            Some("10.0.0.10"),
+            2308,
+            true,
+        );
+        for e in &mut events {
+            if e.event_id == 1026 {
+                e.time = at(1_201_000);
+            }
+        }
+        events.extend(host_connection(
+            "SRV01.corp.local",
+            guid(1),
+            80,
+            "10.0.0.5",
+            50_000,
+            true,
+        ));
+        // The host tears the connection down at the drop.
+        for e in &mut events {
+            if e.event_id == 102 && e.kind.key() == "rdpcorets" {
+                e.time = at(1_200_100);
+            }
+        }
+        events.push(system(
+            "SRV01.corp.local",
+            "TermDD",
+            56,
+            1_200_000,
+            data(&["\\Device\\Termdd", "10.0.0.5"]),
+        ));
+        let alert = |ms: i64| {
+            system(
+                "SRV01.corp.local",
+                "Schannel",
+                36888,
+                ms,
+                fields(&[("AlertDesc", "40")]),
+            )
+        };
+        events.push(alert(600_000));
+        events.push(alert(1_188_000));
+        let t = build(events, &[]);
+        assert_eq!(t.connections.len(), 1);
+        let c = &t.connections[0];
+        assert_eq!(c.outcome, Outcome::Failed);
+        let f = c.failure.unwrap();
+        assert_eq!(f.stage, Stage::Session);
+        assert_eq!(c.stage(), Some(Stage::Session));
+        // The drop: TermDD 56 and the client's 1026, both on the server's clock.
+        assert!(f.start >= at(1_199_000) && f.end <= at(1_202_000), "{f:?}");
+        assert!(c.start < at(1_000));
+        let distance = |id: u32| {
+            c.entries
+                .iter()
+                .find(|x| t.events[x.event].event_id == id)
+                .unwrap()
+                .distance_seconds
+        };
+        assert!(distance(131) < -1_100.0);
+        assert_eq!(distance(56), 0.0);
+        // Context comes from around the drop, not from the session's twenty minutes.
+        let context: Vec<f64> = c
+            .context
+            .iter()
+            .filter(|x| t.events[x.event].event_id == 36888)
+            .map(|x| x.distance_seconds)
+            .collect();
+        assert_eq!(context.len(), 1, "{context:?}");
+        assert!((context[0] + 12.0).abs() < 1.0, "{context:?}");
+
+        // The same session ended by the user (reason 1): succeeded, no failure.
+        let mut events = client_attempt(
+            "WS1.corp.local",
+            Guid(0x91),
+            0,
+            "srv01.corp.local",
+            Some("10.0.0.10"),
+            1,
+            true,
+        );
+        events.extend(host_connection(
+            "SRV01.corp.local",
+            guid(2),
+            80,
+            "10.0.0.5",
+            50_000,
+            true,
+        ));
+        let t = build(events, &[]);
+        assert_eq!(t.connections[0].outcome, Outcome::Succeeded);
+        assert_eq!(t.connections[0].failure, None);
+        // A failure before the session: stage setup, window = the connection.
+        let t = build(retries(0, 1, 3_000), &[]);
+        let c = &t.connections[0];
+        assert_eq!(c.outcome, Outcome::Failed);
+        assert_eq!(c.stage(), Some(Stage::Setup));
+        assert_eq!(c.failure_window(), (c.start, c.end));
     }
 
     #[test]

@@ -137,6 +137,29 @@ pub enum Outcome {
     Unknown,
 }
 
+/// When in a connection's life it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Before the user had a session: transport, TLS, authentication or logon failed.
+    Setup,
+    /// After a session was given: the session was dropped (an error disconnect on the client,
+    /// or the host's record of an abnormal end).
+    Session,
+}
+
+/// Where and when a failed connection failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The stage it failed at.
+    pub stage: Stage,
+    /// Start of the failure's window on the reference clock: the connection's start for a
+    /// failure during setup, the first record of the drop for a dropped session.
+    pub start: Timestamp,
+    /// End of the failure's window: the connection's end, or the last record of the drop.
+    pub end: Timestamp,
+}
+
 /// Which lane of the two-lane timeline an entry is drawn in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -176,7 +199,8 @@ pub struct TimelineEntry {
     pub relation: Relation,
     /// Its time on the connection's reference clock (the server's when known), skew corrected.
     pub time: Timestamp,
-    /// Seconds from the connection's window: 0 inside `[start, end]`, negative before, positive after.
+    /// Seconds from the connection's window ([`Connection::failure_window`]: the drop of a
+    /// dropped session, else `[start, end]`): 0 inside, negative before, positive after.
     pub distance_seconds: f64,
 }
 
@@ -203,6 +227,9 @@ pub struct Connection {
     pub end: Timestamp,
     /// How it ended.
     pub outcome: Outcome,
+    /// For a failed connection, the stage and the window of its failure (`None` otherwise).
+    #[serde(default)]
+    pub failure: Option<Failure>,
     /// The client's disconnect reason (1026).
     pub disconnect_reason: Option<u32>,
     /// The client half, index into [`Timelines::attempts`].
@@ -222,6 +249,20 @@ pub struct Connection {
     /// server-minus-client offset; 0 when unknown or without a server).
     #[serde(default)]
     pub client_clock_shift_seconds: f64,
+}
+
+impl Connection {
+    /// The window its evidence is measured from: its failure's ([`Failure`]: the drop, for a
+    /// session dropped after it started), else `[start, end]`.
+    pub fn failure_window(&self) -> (Timestamp, Timestamp) {
+        self.failure
+            .map_or((self.start, self.end), |f| (f.start, f.end))
+    }
+
+    /// The stage it failed at, when it failed.
+    pub fn stage(&self) -> Option<Stage> {
+        self.failure.map(|f| f.stage)
+    }
 }
 
 /// How many context events of one catalog kind were left out of a connection's window.

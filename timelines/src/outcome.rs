@@ -2,7 +2,12 @@
 //!
 //! Rules, in order:
 //! 1. **Succeeded** — the client logged 1027 (logon done), or the host started or reconnected a
-//!    session for it (LSM 21/22/25, RdpCoreTS 66).
+//!    session for it (LSM 21/22/25, RdpCoreTS 66) — unless the session was **dropped**
+//!    ([`session_drop`]): the client's 1026 names an error (not 0–3), or, where no client
+//!    reason is known, the host recorded an abnormal end after the session began
+//!    ([`SESSION_DROP_EVIDENCE`]); then it is a failure the user lived through, at the
+//!    [`Stage::Session`](crate::model::Stage) (the failure's window is the drop, not the
+//!    connection's start).
 //! 2. **Failed** — the client's 1026 names an error ([`disconnect_class`]: reasons 0–2 are normal
 //!    ends; 3, "disconnected by the server", is normal after a logon, so here it is a failure —
 //!    unless the attempt lasted [`SESSION_LIKE_SECONDS`], then unknown), or the connection owns host-side failure evidence ([`FAILURE_EVIDENCE`]: 139,
@@ -23,7 +28,9 @@ use std::net::IpAddr;
 use rdpsleuth_parser::{Event, Timestamp};
 
 use crate::group::secs_between;
-use crate::model::{ClientAttempt, EventIndex, HostConnection, HostId, Outcome};
+use crate::model::{
+    ClientAttempt, EventIndex, HostConnection, HostId, Lane, Outcome, TimelineEntry,
+};
 
 /// What a client disconnect reason (1026 `Value`) says about the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +72,26 @@ pub enum Condition {
     Always,
     /// A numeric field is present and not zero.
     NonZero(&'static str),
+    /// A numeric field is present and one of these values.
+    In(&'static str, &'static [u64]),
+    /// A numeric field is present and none of these values.
+    NotIn(&'static str, &'static [u64]),
+}
+
+impl Condition {
+    /// True when the event passes the test.
+    pub fn holds(self, e: &Event) -> bool {
+        match self {
+            Condition::Always => true,
+            Condition::NonZero(field) => e.fields.u64(field).is_some_and(|v| v != 0),
+            Condition::In(field, values) => {
+                e.fields.u64(field).is_some_and(|v| values.contains(&v))
+            }
+            Condition::NotIn(field, values) => {
+                e.fields.u64(field).is_some_and(|v| !values.contains(&v))
+            }
+        }
+    }
 }
 
 /// Host- or client-side events that show a connection failing, when the connection owns them:
@@ -95,17 +122,93 @@ pub static FAILURE_EVIDENCE: &[(&str, &[u32], Condition)] = &[
     ("credssp", &[6041], Condition::Always),
 ];
 
+/// Host records that show a session ended abnormally, when the connection owns them after its
+/// session began: (catalog kind, event ids, condition). Left out on purpose: RdpCoreTS 142/143
+/// with error 64 (ERROR_NETNAME_DELETED — the peer reset the socket, which a client closing
+/// its window can do too), LSM 40 reasons 0 (no information), 1–5, 11, 12 (administrative
+/// actions, time limits, a reconnect replacing the connection, the user's own disconnect or
+/// logoff).
+pub static SESSION_DROP_EVIDENCE: &[(&str, &[u32], Condition)] = &[
+    // The protocol stream or the security layer broke and the host disconnected the client.
+    ("rdpcorets", &[97, 139], Condition::Always),
+    // A socket read or write failed with another error (a timeout, an abort).
+    ("rdpcorets", &[142, 143], Condition::NotIn("error", &[64])),
+    // TermDD dropped the client (an IO timeout when the network went away).
+    ("termdd", &[56], Condition::Always),
+    // LSM 40: out of memory, connection denied, insufficient privileges, fresh credentials
+    // required (EVENTS.md §5.3).
+    ("lsm", &[40], Condition::In("Reason", &[6, 7, 9, 10])),
+];
+
+/// Host records of a drop that lie within this many seconds of the client's error disconnect
+/// belong to the same drop (the host notices a dead network later than the client, or
+/// earlier).
+pub const DROP_GATHER_SECONDS: f64 = 120.0;
+
+/// Records that show a session started: the client's logon (1027), the host's session logon,
+/// shell start or reconnection (LSM 21/22/25), the connection's session (RdpCoreTS 66).
+fn is_session_start(e: &Event) -> bool {
+    matches!(
+        (e.kind.key(), e.event_id),
+        ("rdpclient", 1027) | ("lsm", 21 | 22 | 25) | ("rdpcorets", 66)
+    )
+}
+
+fn matches_table(table: &[(&str, &[u32], Condition)], e: &Event) -> bool {
+    let key = e.kind.key();
+    table
+        .iter()
+        .any(|(k, ids, cond)| *k == key && ids.contains(&e.event_id) && cond.holds(e))
+}
+
+/// The records of a dropped session, among a connection's owned entries (time order): none
+/// when it had no session. When the client logged a disconnect reason it decides — an error
+/// (not 0–3) is a drop, its 1026 with the host's [`SESSION_DROP_EVIDENCE`] within
+/// [`DROP_GATHER_SECONDS`] of it; a normal end is none. Without a client reason, the host's
+/// drop evidence after the session began.
+pub fn session_drop<'t>(
+    events: &[Event],
+    attempt: Option<&ClientAttempt>,
+    entries: &'t [TimelineEntry],
+) -> Vec<&'t TimelineEntry> {
+    let event = |x: &TimelineEntry| events.get(x.event);
+    let Some(began) = entries
+        .iter()
+        .filter(|x| event(x).is_some_and(is_session_start))
+        .map(|x| x.time)
+        .min()
+    else {
+        return Vec::new();
+    };
+    let host_drops = entries.iter().filter(|x| {
+        x.lane == Lane::Server
+            && x.time >= began
+            && event(x).is_some_and(|e| matches_table(SESSION_DROP_EVIDENCE, e))
+    });
+    match attempt.and_then(|a| a.disconnect_reason) {
+        Some(reason) if disconnect_class(reason) == DisconnectClass::Error => {
+            let Some(client_end) = entries.iter().find(|x| {
+                x.lane == Lane::Client
+                    && x.time >= began
+                    && event(x).is_some_and(|e| e.event_id == 1026 && e.kind.key() == "rdpclient")
+            }) else {
+                return Vec::new();
+            };
+            let mut out: Vec<&TimelineEntry> = host_drops
+                .filter(|x| secs_between(x.time, client_end.time).abs() <= DROP_GATHER_SECONDS)
+                .collect();
+            out.push(client_end);
+            out.sort_by(|a, b| a.time.cmp(&b.time).then(a.event.cmp(&b.event)));
+            out
+        }
+        Some(_) => Vec::new(),
+        None => host_drops.collect(),
+    }
+}
+
 /// True when an event is failure evidence.
 pub fn is_failure_evidence(e: &Event) -> bool {
-    let key = e.kind.key();
-    FAILURE_EVIDENCE.iter().any(|(k, ids, cond)| {
-        *k == key
-            && ids.contains(&e.event_id)
-            && match cond {
-                Condition::Always => true,
-                Condition::NonZero(field) => e.fields.u64(field).is_some_and(|v| v != 0),
-            }
-    })
+    matches_table(FAILURE_EVIDENCE, e)
 }
 
 /// What the outcome rules look at.
@@ -123,6 +226,8 @@ pub struct OutcomeFacts<'a> {
     /// The client address opened [`PROBE_CONNECTIONS`] or more connections to this host within
     /// [`PROBE_WINDOW_SECONDS`] of this one: a scanner or a brute-forcer, not a user.
     pub probing: bool,
+    /// The session it had was dropped ([`session_drop`] found records of it).
+    pub dropped: bool,
 }
 
 /// Connections from one address within [`PROBE_WINDOW_SECONDS`] (either side) that make it a
@@ -187,7 +292,11 @@ pub fn outcome(events: &[Event], facts: &OutcomeFacts<'_>) -> Outcome {
     let logged_on = facts.attempt.is_some_and(|a| a.logged_on);
     let session = facts.host.is_some_and(|h| h.session_started);
     if logged_on || session {
-        return Outcome::Succeeded;
+        return if facts.dropped {
+            Outcome::Failed
+        } else {
+            Outcome::Succeeded
+        };
     }
     if let Some(a) = facts.attempt
         && let Some(reason) = a.disconnect_reason
@@ -281,6 +390,7 @@ mod tests {
                     known_client: false,
                     returning_user: false,
                     probing: false,
+                    dropped: false,
                 },
             )
         };
@@ -296,6 +406,7 @@ mod tests {
             known_client: false,
             returning_user: false,
             probing: false,
+            dropped: false,
         };
         assert_eq!(outcome(&events, &facts), Outcome::Unknown);
         assert_eq!(run(3, true), Outcome::Succeeded);
@@ -322,6 +433,7 @@ mod tests {
             known_client,
             returning_user,
             probing,
+            dropped: false,
         };
         outcome(events, &facts)
     }
@@ -370,6 +482,127 @@ mod tests {
             with_facts(&events, &h, false, true, false),
             Outcome::Unknown
         );
+    }
+
+    /// Entries of `events` (all owned, on one clock), with their lanes.
+    fn entries_of(events: &[Event]) -> Vec<TimelineEntry> {
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| TimelineEntry {
+                event: i,
+                lane: if e.kind.key() == "rdpclient" {
+                    Lane::Client
+                } else {
+                    Lane::Server
+                },
+                relation: crate::model::Relation::Activity,
+                time: e.time,
+                distance_seconds: 0.0,
+            })
+            .collect()
+    }
+
+    /// A session (client logged on 3 s in, host session 2.6 s in) ended at 60 s with `reason`,
+    /// plus host records.
+    fn session_with(reason: u32, extra: Vec<Event>) -> Vec<Event> {
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, reason, true);
+        events.extend(host_connection(
+            "SRV01",
+            guid(2),
+            80,
+            "10.0.0.5",
+            50000,
+            true,
+        ));
+        events.extend(extra);
+        events.sort_by_key(|e| e.time);
+        events
+    }
+
+    fn drop_ids(events: &[Event], with_client: bool) -> Vec<u32> {
+        let idx: Vec<usize> = (0..events.len())
+            .filter(|&i| events[i].kind.key() == "rdpclient")
+            .collect();
+        let attempt = client_attempts(events, 0, &idx).pop().map(|c| c.attempt);
+        let entries: Vec<TimelineEntry> = entries_of(events)
+            .into_iter()
+            .filter(|x| with_client || x.lane == Lane::Server)
+            .collect();
+        session_drop(events, attempt.as_ref().filter(|_| with_client), &entries)
+            .iter()
+            .map(|x| events[x.event].event_id)
+            .collect()
+    }
+
+    #[test]
+    fn dropped_sessions_are_told_from_normal_ends() {
+        let io_timeout = || {
+            system(
+                "SRV01",
+                "TermDD",
+                56,
+                59_000,
+                data(&["\\Device\\Termdd", "10.0.0.5"]),
+            )
+        };
+        // The client's error reason decides, with the host's records of the drop beside it.
+        let events = session_with(2308, vec![io_timeout()]);
+        assert_eq!(drop_ids(&events, true), vec![56, 1026]);
+        // A normal end on the client: no drop, whatever the host logged.
+        let events = session_with(1, vec![io_timeout()]);
+        assert!(drop_ids(&events, true).is_empty());
+        let events = session_with(3, vec![]);
+        assert!(drop_ids(&events, true).is_empty());
+        // Without the client's reason, the host's records: TermDD 56, a socket error other
+        // than a reset, an abnormal LSM 40 reason.
+        let events = session_with(1, vec![io_timeout()]);
+        assert_eq!(drop_ids(&events, false), vec![56]);
+        let socket = |error: &str| corets("SRV01", Some(guid(2)), 143, 59_500, &[("error", error)]);
+        let lsm40 = |reason: &str| {
+            lsm(
+                "SRV01",
+                Some(guid(2)),
+                40,
+                59_600,
+                &[("Session", "2"), ("Reason", reason)],
+            )
+        };
+        assert_eq!(
+            drop_ids(&session_with(1, vec![socket("121")]), false),
+            vec![143]
+        );
+        assert!(drop_ids(&session_with(1, vec![socket("64")]), false).is_empty());
+        assert_eq!(
+            drop_ids(&session_with(1, vec![lsm40("9")]), false),
+            vec![40]
+        );
+        for normal in ["0", "5", "11", "12"] {
+            assert!(drop_ids(&session_with(1, vec![lsm40(normal)]), false).is_empty());
+        }
+        // Before the session began it is no drop (and no session: nothing to drop).
+        let mut early = io_timeout();
+        early.time = at(100);
+        assert!(drop_ids(&session_with(1, vec![early]), false).is_empty());
+        let no_session = host_connection("SRV01", guid(2), 80, "10.0.0.5", 50000, false);
+        assert!(drop_ids(&no_session, false).is_empty());
+    }
+
+    #[test]
+    fn a_dropped_session_fails() {
+        let (events, a) = attempt(2308, true);
+        let owned = a.events.clone();
+        let facts = |dropped| OutcomeFacts {
+            attempt: Some(&a),
+            host: None,
+            owned: &owned,
+            known_client: false,
+            returning_user: false,
+            probing: false,
+            dropped,
+        };
+        assert_eq!(outcome(&events, &facts(true)), Outcome::Failed);
+        assert_eq!(outcome(&events, &facts(false)), Outcome::Succeeded);
     }
 
     #[test]

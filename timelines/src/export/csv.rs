@@ -7,7 +7,7 @@
 //! clock — the server's — or with the host's clock offset removed), `connection_id`, `cause`,
 //! `outcome`, `host`, `lane` (client/server), `relation` (activity, address, logon, network,
 //! nearest, context; empty outside connections), `distance_seconds` (from the connection's
-//! window), `channel`, `provider`, `event_id`, `record_id`, `activity_id`, `level`, `message`,
+//! window — the drop, for a session dropped after it began), `channel`, `provider`, `event_id`, `record_id`, `activity_id`, `level`, `message`,
 //! `source` (the input), `locator` (record / line / offset in it), `fields` (compact JSON).
 //!
 //! RFC 4180: CRLF line ends, cells with a comma, quote or line break quoted, quotes doubled.
