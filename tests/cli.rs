@@ -115,10 +115,17 @@ fn analyze_writes_every_output_and_each_parses() {
             "end",
             "outcome",
             "disconnect_reason",
+            "failure_stage",
             "diagnosis",
         ] {
             assert!(c.get(key).is_some(), "connection without {key}: {c}");
         }
+        // A stage exactly for failed connections.
+        assert_eq!(
+            c["failure_stage"].is_string(),
+            c["outcome"] == "failed",
+            "{c}"
+        );
         if c["outcome"] == "failed" {
             let dx = &c["diagnosis"];
             for key in [

@@ -109,6 +109,9 @@ pub struct ConnectionJson {
     pub outcome: String,
     /// The client's disconnect reason.
     pub disconnect_reason: Option<u32>,
+    /// For a failed connection, when it failed: `setup` (before the user had a session) or
+    /// `session` (a session that was given, then dropped); null otherwise.
+    pub failure_stage: Option<String>,
     /// Present for every failed connection.
     pub diagnosis: Option<DiagnosisJson>,
 }
@@ -202,6 +205,14 @@ pub struct ChangeJson {
     pub summary: String,
     /// The causes it bears on.
     pub causes: Vec<Cause>,
+}
+
+/// The JSON name of a failure stage.
+pub fn stage_name(stage: rdpsleuth_timelines::Stage) -> &'static str {
+    match stage {
+        rdpsleuth_timelines::Stage::Setup => "setup",
+        rdpsleuth_timelines::Stage::Session => "session",
+    }
 }
 
 /// Rounds to [`DECIMALS`] decimals (and turns −0 into 0).
@@ -408,6 +419,7 @@ pub fn build_report(reports: &[InputReport], t: &Timelines, diagnoses: &Diagnose
             end: time(c.end),
             outcome: outcome_name(c.outcome).to_string(),
             disconnect_reason: c.disconnect_reason,
+            failure_stage: c.stage().map(|s| stage_name(s).to_string()),
             diagnosis: diagnoses
                 .of(k)
                 .map(|d| diagnosis_json(t, d, diagnoses.onsets.of(k), &host_names)),

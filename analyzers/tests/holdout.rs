@@ -2871,6 +2871,17 @@ fn verify(case: Case) {
             details.join("\n")
         );
     }
+    // Every failed connection says when it failed, and only those.
+    for c in &r.report.connections {
+        assert_eq!(
+            c.failure_stage.is_some(),
+            c.outcome == "failed",
+            "{}: {} {:?}",
+            case.name,
+            c.id,
+            c.failure_stage
+        );
+    }
     // No cause is ever certain (only `unknown`, when the logs hold nothing, may be).
     for c in &r.report.connections {
         if let Some(d) = &c.diagnosis
@@ -2886,6 +2897,40 @@ fn verify(case: Case) {
             );
         }
     }
+}
+
+/// A session dropped twenty minutes in is a failure of the `session` stage; connect-time
+/// failures are `setup`.
+#[test]
+fn failure_stage_tells_a_dropped_session_from_a_failed_setup() {
+    let r = run(&network_vpn_drop_mid_session());
+    let dropped: Vec<_> = r
+        .report
+        .connections
+        .iter()
+        .filter(|c| c.outcome == "failed")
+        .collect();
+    assert!(!dropped.is_empty());
+    assert!(
+        dropped
+            .iter()
+            .all(|c| c.failure_stage.as_deref() == Some("session")),
+        "{dropped:?}"
+    );
+    let r = run(&network_retries_two_seconds_apart());
+    let failed: Vec<_> = r
+        .report
+        .connections
+        .iter()
+        .filter(|c| c.outcome == "failed")
+        .collect();
+    assert!(!failed.is_empty());
+    assert!(
+        failed
+            .iter()
+            .all(|c| c.failure_stage.as_deref() == Some("setup")),
+        "{failed:?}"
+    );
 }
 
 /// Runs every case and prints the accuracy table (the README's "Held-out accuracy").

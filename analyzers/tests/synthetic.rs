@@ -94,9 +94,13 @@ fn report_is_deterministic_and_follows_the_schema() {
             "end",
             "outcome",
             "disconnect_reason",
+            "failure_stage",
         ] {
             assert!(c.get(key).is_some(), "{key}");
         }
+        let stage = c["failure_stage"].as_str();
+        assert_eq!(stage.is_some(), failed, "{c}");
+        assert!(stage.is_none_or(|s| s == "setup" || s == "session"), "{c}");
         if let Some(g) = c["client_activity_id"].as_str() {
             assert!(g.starts_with('{') && g.ends_with('}') && g == g.to_lowercase());
         }
