@@ -1075,16 +1075,24 @@ fn observe(
         }
         Fact::TermServiceStopped => {
             let server = conn.server?;
-            if find_owned(a, conn, "rdpcorets", &[131]).is_some()
-                || find_owned(a, conn, "rcm", &[261, 1149]).is_some()
+            // A dropped session was accepted, so its own 131/261 say nothing against a stop
+            // at the drop; a failed setup that the listener accepted was not refused by a
+            // stopped service.
+            let dropped = conn.stage() == Some(rdpsleuth_timelines::Stage::Session);
+            if !dropped
+                && (find_owned(a, conn, "rdpcorets", &[131]).is_some()
+                    || find_owned(a, conn, "rcm", &[261, 1149]).is_some())
             {
                 return None;
             }
+            let (fail_start, fail_end) = conn.failure_window();
             let shift = a.host_shift(server, conn);
-            let to = conn.end.add_seconds(shift + SERVICE_STATE_SLACK_SECONDS);
-            let from = conn
-                .start
-                .add_seconds(shift - SERVICE_STATE_LOOKBACK_SECONDS);
+            let to = fail_end.add_seconds(shift + SERVICE_STATE_SLACK_SECONDS);
+            let mut from = fail_start.add_seconds(shift - SERVICE_STATE_LOOKBACK_SECONDS);
+            if dropped {
+                // The service ran when the session began: only a stop after that counts.
+                from = from.max(conn.start.add_seconds(shift));
+            }
             let last = a
                 .host_events_between(server, from, to)
                 .iter()
@@ -1108,11 +1116,11 @@ fn observe(
             // otherwise the stop counts as an event at its own time.
             let in_effect = a
                 .span(server, rdpsleuth_parser::catalog::channel::SYSTEM)
-                .is_some_and(|s| s.last >= conn.start.add_seconds(shift));
+                .is_some_and(|s| s.last >= fail_start.add_seconds(shift));
             let distance = if in_effect {
                 0.0
             } else {
-                rdpsleuth_timelines::group::distance_to_window(time, conn.start, conn.end)
+                rdpsleuth_timelines::group::distance_to_window(time, fail_start, fail_end)
             };
             Some(Observation {
                 event: Some(last),
@@ -1120,7 +1128,7 @@ fn observe(
                 distance,
                 detail: format!(
                     "the last state change of TermService before the failure was \"stopped\" ({} before){}",
-                    human_duration(conn.start.seconds_since(time)),
+                    human_duration(fail_start.seconds_since(time)),
                     if in_effect {
                         ", and the System log shows no start since"
                     } else {
@@ -1132,14 +1140,21 @@ fn observe(
         }
         Fact::HostDown => {
             let server = conn.server?;
-            if conn.host_connection.is_some() || Some(server) == conn.client {
+            // A host that accepted the connection was up at setup; a session it gave can
+            // still be dropped by the host going down.
+            let dropped = conn.stage() == Some(rdpsleuth_timelines::Stage::Session);
+            if (!dropped && conn.host_connection.is_some()) || Some(server) == conn.client {
                 return None;
             }
             let shift = a.host_shift(server, conn);
-            let start = conn.start.add_seconds(shift);
-            let end = conn.end.add_seconds(shift);
-            let before =
-                a.host_events_between(server, start.add_seconds(-HOST_DOWN_LOOKBACK_SECONDS), end);
+            let (fail_start, fail_end) = conn.failure_window();
+            let start = fail_start.add_seconds(shift);
+            let end = fail_end.add_seconds(shift);
+            let mut lookback_from = start.add_seconds(-HOST_DOWN_LOOKBACK_SECONDS);
+            if dropped {
+                lookback_from = lookback_from.max(conn.start.add_seconds(shift));
+            }
+            let before = a.host_events_between(server, lookback_from, end);
             let is_marker = |e: &Event| {
                 e.kind.key() == "eventlog_service"
                     && (SHUTDOWN_IDS.contains(&e.event_id) || e.event_id == STARTUP_ID)
@@ -1175,7 +1190,7 @@ fn observe(
                 time: Some(time),
                 distance: 0.0,
                 detail: format!(
-                    "{} was going down ({} {} before the attempt){}",
+                    "{} was going down ({} {} before the failure){}",
                     host_name(a, Some(server)),
                     if e.event_id == 1074 {
                         "restart or shutdown initiated,"

@@ -229,8 +229,11 @@ pub fn missing_sources(a: &Analysis<'_>, conn: usize, ranking: &Ranking) -> Vec<
     }
     needs.sort_by_key(|n| (n.side != Some(Side::Server), channel_rank(n.channel)));
 
-    let from = c.start.add_seconds(-PAD_SECONDS);
-    let to = c.end.add_seconds(PAD_SECONDS);
+    // The logs that would decide it must cover when it failed: the connection, or the drop
+    // of a session that was given.
+    let (fail_start, fail_end) = c.failure_window();
+    let from = fail_start.add_seconds(-PAD_SECONDS);
+    let to = fail_end.add_seconds(PAD_SECONDS);
     let mut out: Vec<String> = Vec::new();
     let mut optional: Vec<(HostId, &'static str, Vec<&'static str>)> = Vec::new();
     let mut unknown_server: Vec<&'static str> = Vec::new();

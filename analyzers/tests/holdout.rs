@@ -2758,6 +2758,73 @@ fn host_rebooting_for_updates() -> Case {
     }
 }
 
+/// A live session dropped because its host restarted for updates: the client's 2308 comes
+/// seconds after User32 1074 and EventLog 6006 on the host; the host is back (6005) minutes later.
+fn session_dropped_by_host_restart() -> Case {
+    let c = m("WKS-0411.contoso.lan", "10.20.4.11");
+    let s = m("TS-FIN.contoso.lan", "10.20.1.41");
+    let mut w = World::new();
+    w.attempt(
+        &c,
+        "ts-fin",
+        Attempt {
+            activity: client_guid(1),
+            start: -2_400.0,
+            connected: true,
+            logged_on: true,
+            duration: 2_405.0,
+            reason: 2308,
+        },
+    );
+    let h = host_guid(1);
+    w.accept(&s, h, -2_399.8, &c.ip, 51_102);
+    w.tls_ok(&s, h, -2_399.7);
+    w.session(&s, h, -2_399.0, "mkeller", &c, 3, true);
+    let e = w.push(
+        &s,
+        channel::SYSTEM,
+        Provider {
+            name: "User32",
+            guid: None,
+            source: Some("User32"),
+        },
+        1074,
+        -20.0,
+        None,
+        Body::Classic(
+            vec![
+                r"C:\Windows\servicing\TrustedInstaller.exe (TS-FIN)".into(),
+                "TS-FIN".into(),
+                "Operating System: Upgrade (Planned)".into(),
+                "0x80020003".into(),
+                "restart".into(),
+                "".into(),
+                r"NT AUTHORITY\SYSTEM".into(),
+            ],
+            None,
+        ),
+    );
+    e.qualifiers = Some(32768);
+    let eventlog = Provider {
+        name: "EventLog",
+        guid: None,
+        source: Some("EventLog"),
+    };
+    w.classic(&s, eventlog, 6006, 2.0, &[], None, 4).qualifiers = Some(32768);
+    w.classic(&s, eventlog, 6005, 180.0, &[], None, 4)
+        .qualifiers = Some(32768);
+    w.success(&c, &s, 2, 400.0, "mkeller", true, 600.0);
+    Case {
+        name: "session_dropped_by_host_restart",
+        about: "service_unavailable: a live session ends with 2308 as its host restarts for updates (1074, 6006)",
+        bundle: w.finish(),
+        expect: vec![
+            Expect::failed(client_guid(1), Cause::ServiceUnavailable).evidence("ts-fin", 6006),
+            Expect::ok(client_guid(2)),
+        ],
+    }
+}
+
 /// Only the client: at the second of the attempt its Schannel received a protocol_version alert
 /// (36887, alert 70) — the host accepts no TLS version the client offers.
 fn tls_client_alert_received_only() -> Case {
@@ -2855,6 +2922,7 @@ cases!(
     absence_only_logs_run_past,
     absence_only_logs_end_before,
     host_rebooting_for_updates,
+    session_dropped_by_host_restart,
     tls_client_alert_received_only,
 );
 
