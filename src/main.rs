@@ -53,6 +53,8 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
+        // `rdpsleuth … | head`: the reader went away; nothing is wrong with the analysis.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let usage = e.downcast_ref::<UsageError>().is_some();
             eprintln!("rdpsleuth: error: {e:#}");
@@ -83,6 +85,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes a line to stdout, returning a closed pipe as an error instead of panicking.
+fn say(text: impl AsRef<str>) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_ref().as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
+}
+
+/// Writes text that ends its own lines to stdout.
+fn say_raw(text: impl AsRef<str>) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_ref().as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
+}
+
+/// True when writing failed because the reading end of a pipe was closed.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Turns the shared reading options into ingest options and the display zone.
@@ -139,11 +166,7 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         .any(|r| r.skipped.is_none() && (r.records > 0 || r.failed == 0));
 
     if args.json {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(report.to_json().as_bytes())
-            .context("writing to stdout")?;
-        stdout.write_all(b"\n").context("writing to stdout")?;
+        say(report.to_json())?;
     } else {
         let stage = bars.stage("writing outputs");
         let written = outputs::write_all(&args.out, &analysed, &report, zone)?;
@@ -151,8 +174,12 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
             s.finish_and_clear();
         }
         if !args.read.quiet {
-            println!("{}", summary::render(&report, &analysed.reports, zone));
-            println!("Wrote {} to {}", written.join(", "), args.out.display());
+            say(summary::render(&report, &analysed.reports, zone))?;
+            say(format!(
+                "Wrote {} to {}",
+                written.join(", "),
+                args.out.display()
+            ))?;
         }
     }
     if args.json && !args.read.quiet {
@@ -168,22 +195,15 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
 fn explain_code(args: ExplainArgs) -> Result<ExitCode> {
     let readings = explain(&args.code);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&readings).context("serialising the readings")?
-        );
+        say(serde_json::to_string_pretty(&readings).context("serialising the readings")?)?;
     } else if readings.is_empty() {
-        println!(
+        say(format!(
             "{}: no known code reads like this",
             summary::clip(&args.code, 80)
-        );
+        ))?;
     } else {
-        for (i, r) in readings.iter().enumerate() {
-            if i > 0 {
-                println!();
-            }
-            println!("{r}");
-        }
+        let text: Vec<String> = readings.iter().map(ToString::to_string).collect();
+        say(text.join("\n\n"))?;
     }
     Ok(if readings.is_empty() {
         ExitCode::from(FAILURE)
@@ -198,12 +218,9 @@ fn coverage(args: CoverageArgs) -> Result<ExitCode> {
     let ingested = ingest(&args.read.paths, &opts, &bars);
     bars.finish_reading();
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&ingested.coverage).context("serialising the coverage")?
-        );
+        say(serde_json::to_string_pretty(&ingested.coverage).context("serialising the coverage")?)?;
     } else {
-        print!("{}", ingested.coverage);
+        say_raw(ingested.coverage.to_string())?;
     }
     if ingested.nothing_read() {
         eprintln!("rdpsleuth: nothing could be read from the paths given");
@@ -220,13 +237,10 @@ fn evaluate(args: EvalArgs) -> Result<ExitCode> {
     let evaluation = eval::eval_with(&args.bundles, &opts)
         .map_err(|e| anyhow::Error::new(UsageError(anyhow::Error::new(e))))?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&evaluation_json(&evaluation))
-                .context("serialising the evaluation")?
-        );
+        say(serde_json::to_string_pretty(&evaluation_json(&evaluation))
+            .context("serialising the evaluation")?)?;
     } else {
-        print!("{evaluation}");
+        say_raw(evaluation.to_string())?;
     }
     if let Some(min) = args.min_accuracy {
         if evaluation.accuracy() < min {

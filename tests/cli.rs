@@ -550,3 +550,36 @@ fn outputs_are_the_same_bytes_whatever_the_threads() {
         assert!(a == b, "{file} differs between 1 and 4 threads");
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // `rdpsleuth analyze … --json | head -c 100`: the reader goes away long before the
+    // output (well over a pipe buffer) is written.
+    let bundles = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/bundles");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdpsleuth"))
+        .arg("analyze")
+        .args(
+            [
+                "busy_host_two_failures",
+                "two_causes_one_host",
+                "cert_expired_rcm1058",
+            ]
+            .map(|b| bundles.join(b)),
+        )
+        .args(["--json", "-q"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rdpsleuth");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut head = [0u8; 100];
+    stdout.read_exact(&mut head).expect("the start of the JSON");
+    assert!(head.starts_with(b"{"));
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
