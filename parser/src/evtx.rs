@@ -17,12 +17,18 @@
 //! (a literal, or the one substitution that holds the rendered text); each new combination of
 //! them is confirmed by rendering one more record. From then on it reads the event id slot and
 //! asks the catalog; only candidates are rendered (to XML, parsed by
-//! [`crate::xml::parse_event`], the one normaliser shared with XML exports). Records whose
+//! [`crate::xml::parse_event`], the one normaliser shared with XML exports). Candidates of the
+//! high-volume entries with a keep-filter (logons, WFP, SCM state changes, key operations) are
+//! first decided from their substitutions — including those of the template nested in the
+//! `EventData` value, where Windows writes most payloads: the template's rendered records show
+//! which substitution holds each field the filter reads ([`crate::catalog::Keep::fields`]), and
+//! only values whose rendering is plain are read that way. Records whose
 //! substitutions do not look like that layout, or whose template cannot be read that way, are
 //! all rendered. Every record read feeds the channel span of its report (its `TimeCreated`,
 //! read from the substitutions; blank 1601 times are left out); failed chunks and records
 //! become located errors and the rest is read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
@@ -34,8 +40,9 @@ use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
 use rayon::prelude::*;
 
-use crate::catalog::Catalog;
-use crate::event::{Event, Locator, SourceRef, Timestamp};
+use crate::catalog::{Catalog, EventKind};
+use crate::event::{Event, FieldValue, Fields, Locator, SourceRef, Timestamp};
+use crate::flatten::normalise_value;
 use crate::input::{
     ChannelSpan, InputError, InputReport, MAX_ERRORS_PER_INPUT, Source, SourceData,
 };
@@ -342,6 +349,102 @@ struct Learned {
     parts: [Part; 3],
     /// Combinations met in this chunk, each confirmed by rendering one of its records.
     variants: Vec<Variant>,
+    /// Where the template takes the fields the catalog's keep-filters read from, learned from
+    /// its rendered records, per set of nested templates (one outer template carries the
+    /// `EventData` of several events in a nested one).
+    fields: Vec<(Vec<u32>, FieldSlots)>,
+}
+
+/// Where one shape of a template takes each filter field from.
+type FieldSlots = Vec<(&'static str, FieldSlot)>;
+
+/// True when the keep-filter of `kind` reads fields, so that deciding it before rendering
+/// needs the record's substitutions.
+fn filtered(kind: EventKind) -> bool {
+    kind.entry()
+        .keep
+        .fields()
+        .is_some_and(|names| !names.is_empty())
+}
+
+/// A record's substitution values: those of its first template instance, then those of the
+/// template instances nested in its `BinXml` values (where Windows writes the `EventData` of
+/// most events), with the nested templates' offsets (they vary between records of one outer
+/// template: SCM writes every event id through the same one).
+struct Substitutions<'a> {
+    nested: Vec<u32>,
+    values: Vec<BinXmlValue<'a>>,
+}
+
+/// Nested `BinXml` values read per record, at most.
+const MAX_NESTED: usize = 4;
+
+impl<'a> Substitutions<'a> {
+    /// The substitutions of `record`, whose first instance is `first`; `None` when a nested
+    /// value cannot be read that way (the record is then rendered).
+    fn of(record: &EvtxRecord<'a>, first: Option<&BinXmlTemplateValues<'a>>) -> Option<Self> {
+        let first = first?;
+        let data = record.chunk.data;
+        let base = data.as_ptr() as usize;
+        let mut nested = Vec::new();
+        let mut values = first.values.clone();
+        for value in &first.values {
+            let BinXmlValue::BinXmlType(bytes) = value else {
+                continue;
+            };
+            if nested.len() >= MAX_NESTED {
+                return None;
+            }
+            // The value borrows the chunk's bytes: its place there is where the nested
+            // fragment starts.
+            let start = (bytes.as_ptr() as usize).checked_sub(base)?;
+            if start.checked_add(bytes.len())? > data.len() {
+                return None;
+            }
+            let mut fragment = record.clone();
+            fragment.binxml_offset = u64::try_from(start).ok()?;
+            fragment.binxml_size = u32::try_from(bytes.len()).ok()?;
+            let inner = fragment.template_instances().ok()?.into_iter().next()?;
+            nested.push(inner.template_def_offset);
+            values.extend(inner.values);
+        }
+        Some(Substitutions { nested, values })
+    }
+}
+
+/// Where a template takes one named field from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum FieldSlot {
+    /// The template has no such field.
+    Absent,
+    /// One of these substitutions of the first instance holds it (several while the rendered
+    /// records have not told them apart).
+    Candidates(Vec<usize>),
+    /// No single substitution holds it (a literal, a list, text the crate renders otherwise):
+    /// its records are rendered to know.
+    Opaque,
+}
+
+impl FieldSlot {
+    /// What a rendered record shows, given what earlier ones showed.
+    fn narrow(&self, seen: FieldSlot) -> FieldSlot {
+        match (self, seen) {
+            (FieldSlot::Absent, FieldSlot::Absent) => FieldSlot::Absent,
+            (FieldSlot::Candidates(before), FieldSlot::Candidates(now)) => {
+                let both: Vec<usize> = before.iter().copied().filter(|i| now.contains(i)).collect();
+                FieldSlot::Candidates(both).settled()
+            }
+            _ => FieldSlot::Opaque,
+        }
+    }
+
+    /// No candidate left means no substitution holds the field.
+    fn settled(self) -> FieldSlot {
+        match self {
+            FieldSlot::Candidates(c) if c.is_empty() => FieldSlot::Opaque,
+            other => other,
+        }
+    }
 }
 
 impl Learned {
@@ -358,13 +461,146 @@ impl Learned {
             resolve(&self.parts[2])?,
         ])
     }
+
+    /// Learns (or narrows down) where the fields the keep-filter of `kind` reads come from,
+    /// from a rendered record of this template and its substitutions.
+    fn learn_fields(&mut self, kind: EventKind, raw: &RawRecord, full: &Substitutions<'_>) {
+        let Some(names) = kind.entry().keep.fields() else {
+            return;
+        };
+        let values = &full.values;
+        let index = match self.fields.iter().position(|(n, _)| *n == full.nested) {
+            Some(index) => index,
+            None => {
+                self.fields.push((full.nested.clone(), Vec::new()));
+                self.fields.len() - 1
+            }
+        };
+        let Some((_, slots)) = self.fields.get_mut(index) else {
+            return;
+        };
+        for &name in names {
+            let seen = match raw.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v) {
+                None => FieldSlot::Absent,
+                Some(FieldValue::List(_)) => FieldSlot::Opaque,
+                Some(value) => {
+                    let text = value.as_text().unwrap_or("");
+                    FieldSlot::Candidates(
+                        values
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, v)| substitution_text(v).as_deref() == Some(text))
+                            .map(|(i, _)| i)
+                            .collect(),
+                    )
+                    .settled()
+                }
+            };
+            match slots.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, slot)) => *slot = slot.narrow(seen),
+                None => slots.push((name, seen)),
+            }
+        }
+    }
+
+    /// Whether the catalog keeps a record of this template and `kind`, decided from its
+    /// substitutions alone; `None` when they cannot tell (a field not learned, opaque, or
+    /// candidates that disagree), and the record must be rendered.
+    fn pre_decide(
+        &self,
+        catalog: &Catalog,
+        kind: EventKind,
+        full: &Substitutions<'_>,
+    ) -> Option<bool> {
+        let names = kind.entry().keep.fields()?;
+        if names.is_empty() {
+            return Some(true);
+        }
+        let values = &full.values;
+        let (_, slots) = self.fields.iter().find(|(n, _)| *n == full.nested)?;
+        let mut fields = Vec::with_capacity(names.len());
+        for &name in names {
+            let (_, slot) = slots.iter().find(|(n, _)| *n == name)?;
+            let FieldSlot::Candidates(slots) = slot else {
+                if *slot == FieldSlot::Absent {
+                    continue;
+                }
+                return None;
+            };
+            let mut texts = slots
+                .iter()
+                .map(|&i| values.get(i).and_then(substitution_text));
+            let text = texts.next()??;
+            for other in texts {
+                if other? != text {
+                    return None;
+                }
+            }
+            let value = if text.is_empty() {
+                FieldValue::Null
+            } else {
+                FieldValue::Text(text.into())
+            };
+            fields.push((name.into(), value));
+        }
+        Some(catalog.keep(kind, &Fields(fields)))
+    }
+}
+
+/// Longest string substitution [`substitution_text`] renders itself.
+const MAX_SUBSTITUTION_CHARS: usize = 4096;
+
+/// The text a substitution value gives a field, as the `evtx` crate renders it and
+/// [`crate::xml::parse_event`] reads it back, for the kinds whose rendering is plain: strings
+/// without control or replacement characters, integers, hex integers and binary. `None` for
+/// any other value (the record is then rendered to know).
+fn substitution_text<'v>(value: &BinXmlValue<'v>) -> Option<Cow<'v, str>> {
+    let plain = |text: &str| {
+        text.chars().count() <= MAX_SUBSTITUTION_CHARS
+            && !text
+                .chars()
+                .any(|c| c < ' ' || matches!(c, '\u{fffd}' | '\u{fffe}' | '\u{ffff}'))
+    };
+    let normalised = |text: String| match normalise_value(&text) {
+        Cow::Borrowed(_) => Cow::Owned(text),
+        Cow::Owned(changed) => Cow::Owned(changed),
+    };
+    Some(match value {
+        BinXmlValue::NullType => Cow::Borrowed(""),
+        BinXmlValue::StringType(s) => {
+            let text = s.to_string().ok().filter(|t| plain(t))?;
+            normalised(text)
+        }
+        BinXmlValue::AnsiStringType(s) if plain(s) => match normalise_value(s) {
+            Cow::Borrowed(b) => Cow::Borrowed(b),
+            Cow::Owned(o) => Cow::Owned(o),
+        },
+        BinXmlValue::Int8Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::UInt8Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::Int16Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::UInt16Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::Int32Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::UInt32Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::Int64Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::UInt64Type(v) => Cow::Owned(v.to_string()),
+        BinXmlValue::HexInt32Type(v) => Cow::Owned(format!("{v:#x}")),
+        BinXmlValue::HexInt64Type(v) => Cow::Owned(format!("{v:#x}")),
+        BinXmlValue::BinaryType(bytes) if bytes.len() <= MAX_SUBSTITUTION_CHARS => {
+            let mut hex = String::with_capacity(bytes.len() * 2);
+            for b in bytes.iter() {
+                hex.push_str(&format!("{b:02X}"));
+            }
+            Cow::Owned(hex)
+        }
+        _ => return None,
+    })
 }
 
 /// Per-chunk caches: templates by definition offset, catalog answers by (template, variant, id).
 #[derive(Default)]
 struct ChunkState {
     templates: HashMap<u32, Template>,
-    wanted: HashMap<(u32, usize, u16), bool>,
+    wanted: HashMap<(u32, usize, u16), Option<EventKind>>,
 }
 
 /// Channel spans of records read, by origin, before they reach the report.
@@ -560,6 +796,7 @@ impl ChunkReader<'_> {
             Some(Template::Trusted(learned)) => learned,
             None => {
                 // First record of the template in this chunk: render it and learn.
+                let full = Substitutions::of(&record, instance.as_ref());
                 let raw = match self.render(record, id, header_time, out) {
                     Ok(raw) => raw,
                     Err(error) => return out.problems.push((error, true)),
@@ -574,7 +811,7 @@ impl ChunkReader<'_> {
                     return self.count_and_keep(rendered, out);
                 };
                 state.templates.insert(template, Template::Trusted(learned));
-                return self.learn_variant(state, &shape, rendered, out);
+                return self.learn_variant(state, &shape, full.as_ref(), rendered, out);
             }
         };
         let Some(key) = learned.key(shape.values) else {
@@ -582,28 +819,42 @@ impl ChunkReader<'_> {
         };
         let Some(variant) = learned.variants.iter().position(|v| v.key == key) else {
             // A new provider / channel / computer: confirm it by rendering.
+            let full = Substitutions::of(&record, instance.as_ref());
             let raw = match self.render(record, id, header_time, out) {
                 Ok(raw) => raw,
                 Err(error) => return out.problems.push((error, true)),
             };
             let time = raw_time(&raw, header_time);
-            return self.learn_variant(state, &shape, Rendered { raw, time, id }, out);
+            let rendered = Rendered { raw, time, id };
+            return self.learn_variant(state, &shape, full.as_ref(), rendered, out);
         };
         let time = slot_time.unwrap_or(header_time);
-        let wanted = match state.wanted.get(&(template, variant, event_id)) {
-            Some(wanted) => *wanted,
+        let kind = match state.wanted.get(&(template, variant, event_id)) {
+            Some(kind) => *kind,
             None => {
-                let wanted = self.wants(&learned.variants[variant], event_id);
-                state.wanted.insert((template, variant, event_id), wanted);
-                wanted
+                let kind = self.wants(&learned.variants[variant], event_id);
+                state.wanted.insert((template, variant, event_id), kind);
+                kind
             }
         };
         let origin = learned.variants[variant].origin.clone();
-        if !wanted {
+        let Some(kind) = kind else {
             return out.count(&origin, time, id);
+        };
+        let full = filtered(kind)
+            .then(|| Substitutions::of(&record, instance.as_ref()))
+            .flatten();
+        if let Some(full) = &full {
+            if learned.pre_decide(self.catalog, kind, full) == Some(false) {
+                // The keep-filter drops it, as its substitutions show.
+                return out.count(&origin, time, id);
+            }
         }
         match self.render(record, id, header_time, out) {
             Ok(raw) => {
+                if let Some(full) = &full {
+                    learned.learn_fields(kind, &raw, full);
+                }
                 out.count(&origin, time, id);
                 self.keep(raw, id, out);
             }
@@ -619,6 +870,7 @@ impl ChunkReader<'_> {
         &self,
         state: &mut ChunkState,
         shape: &Shape<'_, '_>,
+        full: Option<&Substitutions<'_>>,
         rendered: Rendered,
         out: &mut ChunkOutcome,
     ) {
@@ -657,14 +909,17 @@ impl ChunkReader<'_> {
             key,
             origin: origin.clone(),
         };
-        let wanted = self.wants(&variant, shape.event_id);
+        let kind = self.wants(&variant, shape.event_id);
         learned.variants.push(variant);
         let index = learned.variants.len() - 1;
         state
             .wanted
-            .insert((shape.template, index, shape.event_id), wanted);
+            .insert((shape.template, index, shape.event_id), kind);
         out.count(&origin, rendered.time, rendered.id);
-        if wanted {
+        if let Some(kind) = kind {
+            if let Some(full) = full.filter(|_| filtered(kind)) {
+                learned.learn_fields(kind, &rendered.raw, full);
+            }
             self.keep(rendered.raw, rendered.id, out);
         }
     }
@@ -675,18 +930,17 @@ impl ChunkReader<'_> {
         self.keep(rendered.raw, rendered.id, out);
     }
 
-    /// Whether a record of this variant with this id can be catalogued.
-    fn wants(&self, variant: &Variant, event_id: u16) -> bool {
-        variant.relevant
-            && (variant.any_id || self.catalog.may_match_id(u32::from(event_id)))
-            && self
-                .catalog
-                .lookup(
-                    &variant.origin.channel,
-                    &variant.provider,
-                    u32::from(event_id),
-                )
-                .is_some()
+    /// The catalog entry a record of this variant with this id can match, if any.
+    fn wants(&self, variant: &Variant, event_id: u16) -> Option<EventKind> {
+        if !variant.relevant || !(variant.any_id || self.catalog.may_match_id(u32::from(event_id)))
+        {
+            return None;
+        }
+        self.catalog.lookup(
+            &variant.origin.channel,
+            &variant.provider,
+            u32::from(event_id),
+        )
     }
 
     fn render_and_keep(
@@ -808,6 +1062,7 @@ fn learn(raw: &RawRecord, event_id: u16, values: &[BinXmlValue<'_>]) -> Option<L
             part(&origin.computer)?,
         ],
         variants: Vec::new(),
+        fields: Vec::new(),
     })
 }
 
@@ -984,6 +1239,117 @@ mod tests {
         assert!(learned.key(&[BinXmlValue::NullType]).is_none());
         // Two substitutions hold the computer's name: its source is unknown.
         assert!(learn(&r, 7036, &[text("WIN-1"), text("WIN-1")]).is_none());
+    }
+
+    #[test]
+    fn substitutions_render_as_the_crate_renders_them() {
+        let t = |v: BinXmlValue<'static>| substitution_text(&v).map(|c| c.into_owned());
+        assert_eq!(t(BinXmlValue::NullType).as_deref(), Some(""));
+        assert_eq!(t(BinXmlValue::UInt32Type(10)).as_deref(), Some("10"));
+        assert_eq!(t(BinXmlValue::Int32Type(-5)).as_deref(), Some("-5"));
+        assert_eq!(
+            t(BinXmlValue::HexInt32Type(0x8009_0016)).as_deref(),
+            Some("0x80090016")
+        );
+        assert_eq!(t(BinXmlValue::HexInt64Type(0)).as_deref(), Some("0x0"));
+        assert_eq!(
+            t(BinXmlValue::BinaryType(&[0x57, 0x00, 0x2f, 0xab])).as_deref(),
+            Some("57002FAB")
+        );
+        assert_eq!(t(text("10.0.0.5")).as_deref(), Some("10.0.0.5"));
+        // Braced GUIDs are lower-cased as every reader does.
+        assert_eq!(
+            t(text("{F420C8F6-1234-4A5E-9A35-4E79CAA60000}")).as_deref(),
+            Some("{f420c8f6-1234-4a5e-9a35-4e79caa60000}")
+        );
+        // Control characters, and kinds rendered in other ways: decided after rendering.
+        assert_eq!(t(text("a\u{1}b")), None);
+        assert_eq!(t(BinXmlValue::GuidType([0; 16])), None);
+        assert_eq!(t(BinXmlValue::Real64Type(1.5)), None);
+    }
+
+    #[test]
+    fn field_slots_narrow_to_the_substitution_that_holds_them() {
+        let slot = FieldSlot::Candidates(vec![3, 7, 9]);
+        assert_eq!(
+            slot.narrow(FieldSlot::Candidates(vec![7, 9, 11])),
+            FieldSlot::Candidates(vec![7, 9])
+        );
+        assert_eq!(
+            slot.narrow(FieldSlot::Candidates(vec![1])),
+            FieldSlot::Opaque
+        );
+        assert_eq!(slot.narrow(FieldSlot::Absent), FieldSlot::Opaque);
+        assert_eq!(
+            FieldSlot::Absent.narrow(FieldSlot::Absent),
+            FieldSlot::Absent
+        );
+        assert_eq!(
+            FieldSlot::Opaque.narrow(FieldSlot::Candidates(vec![1])),
+            FieldSlot::Opaque
+        );
+    }
+
+    #[test]
+    fn keep_filters_are_decided_from_learned_substitutions() {
+        let logon = EventKind::from_key("logon").unwrap();
+        let record = |logon_type: &str, ip: &str| {
+            let mut raw = raw(
+                "Microsoft-Windows-Security-Auditing",
+                "Security",
+                "DC1",
+                "4624",
+            );
+            raw.fields = vec![
+                ("LogonType".into(), FieldValue::Text(logon_type.into())),
+                ("IpAddress".into(), FieldValue::Text(ip.into())),
+            ];
+            raw
+        };
+        let values = |logon_type: u32, ip: &'static str, port: &'static str| Substitutions {
+            nested: vec![700],
+            values: vec![
+                BinXmlValue::UInt8Type(4),
+                BinXmlValue::UInt32Type(logon_type),
+                text(ip),
+                text(port),
+            ],
+        };
+        let mut learned = learn(&record("5", "-"), 4624, &[]).unwrap();
+        let catalog = Catalog::global();
+        // Nothing learned yet: the record must be rendered.
+        assert_eq!(
+            learned.pre_decide(catalog, logon, &values(5, "-", "-")),
+            None
+        );
+        // A local logon whose address and port both read "-": the address is one of two.
+        learned.learn_fields(logon, &record("5", "-"), &values(5, "-", "-"));
+        assert_eq!(
+            learned.pre_decide(catalog, logon, &values(5, "-", "-")),
+            Some(false)
+        );
+        assert_eq!(
+            learned.pre_decide(catalog, logon, &values(10, "10.0.0.5", "50123")),
+            None
+        );
+        // A rendered remote logon tells the two apart.
+        learned.learn_fields(
+            logon,
+            &record("10", "10.0.0.5"),
+            &values(10, "10.0.0.5", "50123"),
+        );
+        assert_eq!(
+            learned.pre_decide(catalog, logon, &values(10, "10.0.0.6", "50124")),
+            Some(true)
+        );
+        assert_eq!(
+            learned.pre_decide(catalog, logon, &values(3, "-", "0")),
+            Some(false)
+        );
+        // Another nested template (another event through the same outer one): not learned.
+        let mut other = values(3, "-", "0");
+        other.nested = vec![900];
+        assert_eq!(learned.pre_decide(catalog, logon, &other), None);
     }
 
     #[test]
