@@ -12,9 +12,10 @@ use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
 
 use rayon::prelude::*;
+use rdpsleuth_parser::catalog::Catalog;
 use rdpsleuth_parser::catalog::DEFAULT_RDP_PORT;
 use rdpsleuth_parser::ingest::event_order;
-use rdpsleuth_parser::{Event, InputReport, Timestamp};
+use rdpsleuth_parser::{Event, Format, InputReport, Timestamp};
 
 use crate::attach::{
     ContextIndex, ContextSide, LOGON_JOIN_SECONDS, NETWORK_JOIN_SECONDS, join_client_events,
@@ -137,7 +138,8 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
     };
     let events = order_events(events);
     let hints = hint_targets(reports);
-    let mut identity = Identity::new(&events, &hints);
+    let logged = logged_computers(reports);
+    let mut identity = Identity::with_logs(&events, &hints, &logged);
     identity.learn_own_addresses(&events);
     let host_count = identity.hosts.len();
     let mut per_host: Vec<Vec<EventIndex>> = vec![Vec::new(); host_count];
@@ -489,6 +491,29 @@ fn build_in_pool(events: Vec<Event>, reports: &[InputReport], opts: &BuildOption
             h.roles.server = true;
         }
     }
+    // Hosts known only from their logs (no kept event): channels and span from the reports.
+    for (id, h) in hosts.iter_mut().enumerate() {
+        if h.first_event.is_some() {
+            continue;
+        }
+        for span in reports
+            .iter()
+            .filter(|r| r.format != Format::FirewallLog)
+            .flat_map(|r| &r.channels)
+        {
+            if span.records == 0
+                || !Catalog::global().channel_is_relevant(&span.channel)
+                || identity.resolve(&span.host).first() != Some(&id)
+            {
+                continue;
+            }
+            h.first_event = Some(h.first_event.map_or(span.first, |t| t.min(span.first)));
+            h.last_event = Some(h.last_event.map_or(span.last, |t| t.max(span.last)));
+            if !h.channels.contains(&span.channel) {
+                h.channels.push(span.channel.clone());
+            }
+        }
+    }
     for (h, off) in hosts.iter_mut().zip(&offsets) {
         h.clock_offset_seconds = *off;
         h.channels.sort();
@@ -598,6 +623,22 @@ fn trace_from(e: &Event, ips: &[IpAddr], rdp_ports: &[u16]) -> Option<Relation> 
             .map(|_| Relation::Logon),
         _ => None,
     }
+}
+
+/// The computers named by the relevant logs that were read (records of catalogued channels),
+/// whether or not any of their records was kept. Text firewall logs name no computer (only a
+/// folder hint), so they do not count.
+fn logged_computers(reports: &[InputReport]) -> Vec<&str> {
+    let mut names: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.format != Format::FirewallLog)
+        .flat_map(|r| &r.channels)
+        .filter(|span| span.records > 0 && Catalog::global().channel_is_relevant(&span.channel))
+        .map(|span| span.host.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 #[cfg(test)]
@@ -728,6 +769,71 @@ mod tests {
         let t = build(events, &[]);
         assert_eq!(t.connections.len(), 2);
         assert!(t.clock_offsets.is_empty());
+    }
+
+    #[test]
+    fn a_host_whose_logs_kept_nothing_is_still_a_host() {
+        // The gateway's session host: its System and Security logs were read, none of their
+        // records bears on RDP, and a pfirewall.log with nothing kept names only a folder.
+        let events = retries(0, 0, 0);
+        let span = |channel: &str, host: &str, records: u64| rdpsleuth_parser::input::ChannelSpan {
+            channel: channel.into(),
+            host: host.into(),
+            first: at(-60_000),
+            last: at(90_000),
+            records,
+        };
+        let report = |path: &str, format, channels| InputReport {
+            path: path.into(),
+            format,
+            host: Some("rdsh-04".into()),
+            records: 8,
+            kept: 0,
+            failed: 0,
+            errors: vec![],
+            skipped: None,
+            time_basis: None,
+            channels,
+        };
+        let reports = vec![
+            report(
+                "b/rdsh-04/System.evtx",
+                rdpsleuth_parser::Format::Evtx,
+                vec![span("System", "RDSH-04.corp.local", 8)],
+            ),
+            report(
+                "b/rdsh-04/Sysmon.evtx",
+                rdpsleuth_parser::Format::Evtx,
+                vec![span(
+                    "Microsoft-Windows-Sysmon/Operational",
+                    "SYSMON-ONLY.corp.local",
+                    5,
+                )],
+            ),
+            report(
+                "b/rdsh-04/pfirewall.log",
+                rdpsleuth_parser::Format::FirewallLog,
+                vec![span("pfirewall.log", "rdsh-04-folder", 3)],
+            ),
+        ];
+        let t = build(events, &reports);
+        let names: Vec<&str> = t.hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        let rdsh = t
+            .hosts
+            .iter()
+            .find(|h| h.name == "RDSH-04.corp.local")
+            .expect("the host");
+        assert_eq!(rdsh.channels, ["System"]);
+        assert_eq!(rdsh.first_event, Some(at(-60_000)));
+        assert_eq!(rdsh.last_event, Some(at(90_000)));
+        assert!(!rdsh.roles.client && !rdsh.roles.server);
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.contains("SYSMON") || n.contains("folder")),
+            "{names:?}"
+        );
     }
 
     #[test]

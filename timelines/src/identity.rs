@@ -135,6 +135,17 @@ impl Identity {
     /// Identifies the host of every event. `hints` maps an input path to the computer its
     /// events belong to (from [`hint_targets`]).
     pub fn new(events: &[Event], hints: &HashMap<String, String>) -> Identity {
+        Identity::with_logs(events, hints, &[])
+    }
+
+    /// Like [`Identity::new`], and also makes hosts of the computers whose logs were read but
+    /// gave no kept event (`logged`): a machine whose relevant logs hold nothing about RDP is
+    /// still a machine of the case, and a target its name can resolve to.
+    pub fn with_logs(
+        events: &[Event],
+        hints: &HashMap<String, String>,
+        logged: &[&str],
+    ) -> Identity {
         #[derive(Default)]
         struct Builder<'a> {
             names: BTreeMap<&'a str, u64>,
@@ -160,6 +171,14 @@ impl Identity {
             event_slots.push(slot);
         }
         let mut builders: BTreeMap<String, Builder<'_>> = BTreeMap::new();
+        for name in logged.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            builders
+                .entry(host_key(name))
+                .or_default()
+                .names
+                .entry(name)
+                .or_default();
+        }
         let mut slot_keys: Vec<String> = Vec::with_capacity(slots.len());
         for &(name, hint, count) in &slots {
             let key = host_key(name);
