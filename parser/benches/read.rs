@@ -195,7 +195,8 @@ fn main() {
         .map(|m| m.len())
         .sum();
     let cores = rayon::current_num_threads();
-    let records = read_all(&files, Selection::Everything, 1).records;
+    // Both selections read the same records (tests check it); the shortcut counts them faster.
+    let records = read_all(&files, Selection::Catalog, 1).records;
     println!(
         "{} EVTX files, {:.1} MB, {records} records, best of {} runs, {cores} threads available\n",
         files.len(),

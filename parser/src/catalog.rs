@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::event::Fields;
+use crate::event::{FieldValue, Fields};
 
 /// Which machine of the connection logs an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -111,8 +111,8 @@ pub enum Keep {
     /// [`SECURITY_VENDOR_PATTERN`]); every other SCM record (failures, start types, installs,
     /// and state changes whose service cannot be told) is kept.
     RdpServiceState,
-    /// Keep Security Center records unless they only report that a product not matching
-    /// [`SECURITY_VENDOR_PATTERN`] (Defender) is on, as it does every few minutes.
+    /// Keep Security Center records unless their `Data` only reports that a product not
+    /// matching [`SECURITY_VENDOR_PATTERN`] (Defender) is on, as it does every few minutes.
     SecurityProductChange,
 }
 
@@ -126,7 +126,7 @@ impl Keep {
             Keep::RemoteLogon => Some(&["LogonType", "IpAddress"]),
             Keep::RdpKeyOperation => Some(&["KeyName", "KeyFilePath", "ReturnCode"]),
             Keep::RdpServiceState => Some(&["Binary", "param1"]),
-            Keep::SecurityProductChange => None,
+            Keep::SecurityProductChange => Some(&["Data"]),
         }
     }
 }
@@ -902,11 +902,11 @@ impl Catalog {
             }
             Keep::SecurityProductChange => {
                 let texts = || {
-                    fields
-                        .0
-                        .iter()
-                        .flat_map(|(_, v)| v.items())
-                        .map(|t| t.trim())
+                    let items = fields
+                        .get("Data")
+                        .map(FieldValue::items)
+                        .unwrap_or_default();
+                    items.iter().map(|t| t.trim())
                 };
                 let routine = texts().any(|t| t.eq_ignore_ascii_case("SECURITY_PRODUCT_STATE_ON"));
                 !routine || texts().any(|t| self.vendor.is_match(t))

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod binxml;
 pub mod catalog;
 pub mod coverage;
 pub mod discover;

@@ -1,0 +1,951 @@
+//! What the EVTX reader reads from a chunk's bytes itself, so that it can leave the records the
+//! catalog does not want to the `evtx` crate untouched: the record headers of a chunk, the
+//! substitution values of a record's template instance, and what a template definition says
+//! about the `System` values and the named `EventData` fields.
+//!
+//! Source: the BinXml format as MS-EVEN6 describes it (tokens, template instances, value
+//! types) and the EVTX chunk and record layout of the libevtx documentation. Every read is
+//! bounds-checked; whatever is not the plain shape Windows writes gives `None`, and the reader
+//! then renders through the crate instead.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Size of an EVTX chunk header; the first record follows it.
+pub(crate) const CHUNK_HEADER_SIZE: usize = 512;
+/// Record header: magic, size, record id, FILETIME.
+const RECORD_HEADER_SIZE: usize = 24;
+/// The record header's magic.
+const RECORD_MAGIC: [u8; 4] = [0x2a, 0x2a, 0, 0];
+/// Latest FILETIME the crate accepts in a record header (9999-12-31T23:59:59Z); later ones
+/// are errors there, so the walk leaves such a chunk to the crate.
+const MAX_FILETIME: u64 = 2_650_467_743_990_000_000;
+/// Most substitution values read from one template instance.
+const MAX_VALUES: usize = 1024;
+/// Most elements read from one template definition.
+const MAX_ELEMENTS: usize = 512;
+/// Longest string substitution turned into text here.
+const MAX_TEXT_CHARS: usize = 4096;
+
+/// BinXml value types (MS-EVEN6 2.2.12), as the descriptors of a template instance give them.
+pub(crate) mod kind {
+    /// No value.
+    pub const NULL: u8 = 0x00;
+    /// UTF-16LE text.
+    pub const STRING: u8 = 0x01;
+    /// Text in the machine's code page.
+    pub const ANSI_STRING: u8 = 0x02;
+    /// Signed 8-bit integer.
+    pub const INT8: u8 = 0x03;
+    /// Unsigned 8-bit integer.
+    pub const UINT8: u8 = 0x04;
+    /// Signed 16-bit integer.
+    pub const INT16: u8 = 0x05;
+    /// Unsigned 16-bit integer.
+    pub const UINT16: u8 = 0x06;
+    /// Signed 32-bit integer.
+    pub const INT32: u8 = 0x07;
+    /// Unsigned 32-bit integer.
+    pub const UINT32: u8 = 0x08;
+    /// Signed 64-bit integer.
+    pub const INT64: u8 = 0x09;
+    /// Unsigned 64-bit integer.
+    pub const UINT64: u8 = 0x0a;
+    /// Bytes, rendered as upper-case hex.
+    pub const BINARY: u8 = 0x0e;
+    /// A GUID.
+    pub const GUID: u8 = 0x0f;
+    /// A FILETIME.
+    pub const FILETIME: u8 = 0x11;
+    /// A SID.
+    pub const SID: u8 = 0x13;
+    /// 32-bit integer rendered as hex.
+    pub const HEX_INT32: u8 = 0x14;
+    /// 64-bit integer rendered as hex.
+    pub const HEX_INT64: u8 = 0x15;
+    /// A nested BinXml fragment.
+    pub const BINXML: u8 = 0x21;
+    /// NUL-terminated UTF-16LE strings one after the other.
+    pub const STRING_ARRAY: u8 = 0x81;
+}
+
+/// BinXml tokens (MS-EVEN6 2.2.11); the 0x40 bit marks "more of the same follows".
+mod token {
+    pub const EOF: u8 = 0x00;
+    pub const OPEN_START: u8 = 0x01;
+    pub const CLOSE_START: u8 = 0x02;
+    pub const CLOSE_EMPTY: u8 = 0x03;
+    pub const END_ELEMENT: u8 = 0x04;
+    pub const VALUE: u8 = 0x05;
+    pub const ATTRIBUTE: u8 = 0x06;
+    pub const CDATA: u8 = 0x07;
+    pub const CHAR_REF: u8 = 0x08;
+    pub const ENTITY_REF: u8 = 0x09;
+    pub const PI_TARGET: u8 = 0x0a;
+    pub const PI_DATA: u8 = 0x0b;
+    pub const TEMPLATE_INSTANCE: u8 = 0x0c;
+    pub const SUBSTITUTION: u8 = 0x0d;
+    pub const OPTIONAL_SUBSTITUTION: u8 = 0x0e;
+    pub const FRAGMENT_HEADER: u8 = 0x0f;
+    pub const MORE: u8 = 0x40;
+}
+
+fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+    let bytes = data.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([*bytes.first()?, *bytes.get(1)?]))
+}
+
+fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+    let bytes: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(bytes))
+}
+
+fn u64_at(data: &[u8], at: usize) -> Option<u64> {
+    let bytes: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// One record found by walking a chunk's record headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RecordAt {
+    /// `EventRecordID`.
+    pub id: u64,
+    /// The header's FILETIME.
+    pub filetime: u64,
+    /// The record's BinXml, as chunk offsets.
+    pub binxml: Range<usize>,
+}
+
+/// The records of a chunk, walked by their headers from the end of the chunk header to the
+/// free space (or the record with `last_record_id`), as the crate walks a sound chunk. `None`
+/// when something else than a plain record header comes first: the crate then reads the chunk,
+/// resynchronising and reporting what it cannot read.
+pub(crate) fn records(chunk: &[u8], free_space: u32, last_record_id: u64) -> Option<Vec<RecordAt>> {
+    let live_end = usize::try_from(free_space).ok()?.min(chunk.len());
+    let mut out = Vec::new();
+    let mut at = CHUNK_HEADER_SIZE;
+    while at < live_end {
+        if chunk.get(at..at.checked_add(4)?)? != RECORD_MAGIC {
+            return None;
+        }
+        let size = usize::try_from(u32_at(chunk, at + 4)?).ok()?;
+        let id = u64_at(chunk, at + 8)?;
+        let filetime = u64_at(chunk, at + 16)?;
+        if size < RECORD_HEADER_SIZE + 4 || filetime > MAX_FILETIME {
+            return None;
+        }
+        let start = at + RECORD_HEADER_SIZE;
+        let end = at.checked_add(size)?.checked_sub(4)?;
+        if end > chunk.len() {
+            return None;
+        }
+        out.push(RecordAt {
+            id,
+            filetime,
+            binxml: start..end,
+        });
+        if id == last_record_id {
+            break;
+        }
+        at += size;
+    }
+    Some(out)
+}
+
+/// One substitution value of a template instance: its type and bytes, and where they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Value<'c> {
+    /// The BinXml value type ([`kind`]).
+    pub kind: u8,
+    /// The value's bytes.
+    pub bytes: &'c [u8],
+    /// Chunk offset of the bytes.
+    pub at: usize,
+}
+
+impl<'c> Value<'c> {
+    /// An unsigned 16-bit value.
+    pub fn u16(&self) -> Option<u16> {
+        (self.kind == kind::UINT16 && self.bytes.len() == 2).then(|| u16_at(self.bytes, 0))?
+    }
+
+    /// A FILETIME value.
+    pub fn filetime(&self) -> Option<u64> {
+        (self.kind == kind::FILETIME && self.bytes.len() == 8).then(|| u64_at(self.bytes, 0))?
+    }
+
+    /// A UTF-16 string value up to its first NUL, as the crate decodes it; `None` for other
+    /// types and unpaired surrogates. ASCII-only ANSI strings are read too (the same in every
+    /// code page).
+    pub fn string(&self) -> Option<Cow<'c, str>> {
+        match self.kind {
+            kind::STRING => {
+                if self.bytes.len() % 2 != 0 || self.bytes.len() > 2 * MAX_TEXT_CHARS {
+                    return None;
+                }
+                let units = self
+                    .bytes
+                    .chunks_exact(2)
+                    .map(|p| {
+                        u16::from_le_bytes([
+                            p.first().copied().unwrap_or(0),
+                            p.get(1).copied().unwrap_or(0),
+                        ])
+                    })
+                    .take_while(|&u| u != 0);
+                char::decode_utf16(units)
+                    .collect::<Result<String, _>>()
+                    .ok()
+                    .map(Cow::Owned)
+            }
+            kind::ANSI_STRING if self.bytes.is_ascii() && self.bytes.len() <= MAX_TEXT_CHARS => {
+                let text = self.bytes.split(|&b| b == 0).next().unwrap_or_default();
+                std::str::from_utf8(text).ok().map(Cow::Borrowed)
+            }
+            _ => None,
+        }
+    }
+
+    /// The items of a string array, each NUL-terminated as Windows writes them; `None` for
+    /// other values, an unterminated last item or unpaired surrogates.
+    pub fn string_items(&self) -> Option<Vec<String>> {
+        if self.kind != kind::STRING_ARRAY
+            || self.bytes.len() % 2 != 0
+            || self.bytes.len() > 2 * MAX_TEXT_CHARS
+        {
+            return None;
+        }
+        let units: Vec<u16> = self
+            .bytes
+            .chunks_exact(2)
+            .map(|p| {
+                u16::from_le_bytes([
+                    p.first().copied().unwrap_or(0),
+                    p.get(1).copied().unwrap_or(0),
+                ])
+            })
+            .collect();
+        let (last, items) = units.split_last()?;
+        if *last != 0 {
+            return None;
+        }
+        items
+            .split(|&u| u == 0)
+            .map(|item| {
+                char::decode_utf16(item.iter().copied())
+                    .collect::<Result<String, _>>()
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// The text the crate renders for this value, for the types whose rendering is plain:
+    /// strings without control or replacement characters, integers, hex integers and binary.
+    /// `None` for any other value (the record is then rendered to know).
+    pub fn text(&self) -> Option<Cow<'c, str>> {
+        let b = self.bytes;
+        let fixed = |n: usize| b.len() == n;
+        Some(match self.kind {
+            kind::NULL => Cow::Borrowed(""),
+            kind::STRING | kind::ANSI_STRING => {
+                let text = self.string()?;
+                if text
+                    .chars()
+                    .any(|c| c < ' ' || matches!(c, '\u{fffd}' | '\u{fffe}' | '\u{ffff}'))
+                {
+                    return None;
+                }
+                text
+            }
+            kind::INT8 if fixed(1) => Cow::Owned(i8::from_le_bytes([*b.first()?]).to_string()),
+            kind::UINT8 if fixed(1) => Cow::Owned(b.first()?.to_string()),
+            kind::INT16 if fixed(2) => Cow::Owned((u16_at(b, 0)? as i16).to_string()),
+            kind::UINT16 if fixed(2) => Cow::Owned(u16_at(b, 0)?.to_string()),
+            kind::INT32 if fixed(4) => Cow::Owned((u32_at(b, 0)? as i32).to_string()),
+            kind::UINT32 if fixed(4) => Cow::Owned(u32_at(b, 0)?.to_string()),
+            kind::INT64 if fixed(8) => Cow::Owned((u64_at(b, 0)? as i64).to_string()),
+            kind::UINT64 if fixed(8) => Cow::Owned(u64_at(b, 0)?.to_string()),
+            kind::HEX_INT32 if fixed(4) => Cow::Owned(format!("{:#x}", u32_at(b, 0)?)),
+            kind::HEX_INT64 if fixed(8) => Cow::Owned(format!("{:#x}", u64_at(b, 0)?)),
+            kind::BINARY if b.len() <= MAX_TEXT_CHARS => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                let mut text = String::with_capacity(b.len() * 2);
+                for byte in b {
+                    text.push(char::from(*HEX.get(usize::from(byte >> 4))?));
+                    text.push(char::from(*HEX.get(usize::from(byte & 0x0f))?));
+                }
+                Cow::Owned(text)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Reads the template instance that starts the BinXml fragment at `at` (after an optional
+/// fragment header): appends its substitution values to `values` and returns the chunk offset
+/// of the template definition it uses.
+pub(crate) fn instance<'c>(
+    chunk: &'c [u8],
+    at: usize,
+    values: &mut Vec<Value<'c>>,
+) -> Option<usize> {
+    let mut p = at;
+    if *chunk.get(p)? == token::FRAGMENT_HEADER {
+        p = p.checked_add(4)?;
+    }
+    if *chunk.get(p)? != token::TEMPLATE_INSTANCE {
+        return None;
+    }
+    // Token, an unknown byte, the template id.
+    p = p.checked_add(6)?;
+    let definition = usize::try_from(u32_at(chunk, p)?).ok()?;
+    p += 4;
+    if definition == p {
+        // The definition itself follows (its first use in the chunk): skip it.
+        let size = usize::try_from(u32_at(chunk, p + 20)?).ok()?;
+        p = p.checked_add(24)?.checked_add(size)?;
+    }
+    let count = usize::try_from(u32_at(chunk, p)?).ok()?;
+    if count > MAX_VALUES {
+        return None;
+    }
+    let descriptors = p + 4;
+    let mut data = descriptors.checked_add(count.checked_mul(4)?)?;
+    let first = values.len();
+    for i in 0..count {
+        let size = usize::from(u16_at(chunk, descriptors + 4 * i)?);
+        let kind = *chunk.get(descriptors + 4 * i + 2)?;
+        let end = data.checked_add(size)?;
+        values.push(Value {
+            kind,
+            bytes: chunk.get(data..end)?,
+            at: data,
+        });
+        data = end;
+    }
+    debug_assert_eq!(values.len() - first, count);
+    Some(definition)
+}
+
+/// Where a template takes one value of the rendered record from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Nothing: the element or attribute is absent or empty.
+    Absent,
+    /// Text written in the template.
+    Literal(String),
+    /// One substitution; `optional` when the template may leave the element out for a null.
+    Slot {
+        /// Its index in the instance's values.
+        index: usize,
+        /// Declared as an optional substitution.
+        optional: bool,
+    },
+    /// Anything else (several pieces, child elements, references): known only by rendering.
+    Complex,
+}
+
+/// One piece of an element's content or an attribute's value in a template definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Slot { index: usize, optional: bool },
+    Other,
+}
+
+/// One element of a template definition.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    parent: Option<usize>,
+    attributes: Vec<(String, Vec<Piece>)>,
+    content: Vec<Piece>,
+    children: usize,
+}
+
+fn source(pieces: &[Piece], children: usize) -> Source {
+    match (pieces, children) {
+        ([], 0) => Source::Absent,
+        ([Piece::Text(t)], 0) => Source::Literal(t.clone()),
+        ([Piece::Slot { index, optional }], 0) => Source::Slot {
+            index: *index,
+            optional: *optional,
+        },
+        _ => Source::Complex,
+    }
+}
+
+/// What a template definition says, for the values the reader decides on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Definition {
+    /// `System/Provider/@Name`.
+    pub provider: Source,
+    /// `System/Channel`.
+    pub channel: Source,
+    /// `System/Computer`.
+    pub computer: Source,
+    /// `System/EventID`.
+    pub event_id: Source,
+    /// `System/TimeCreated/@SystemTime`.
+    pub time: Source,
+    /// The substitution that holds the payload, when `Event` carries one directly (Windows
+    /// writes `EventData` as a nested BinXml value).
+    pub payload: Option<usize>,
+    /// The named `EventData` fields (`Data Name="…"`, `Binary`) and where they come from;
+    /// `None` when there is no `EventData` element.
+    pub fields: Option<Fields>,
+}
+
+/// The named fields of an `EventData` element.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Fields {
+    /// Field name and source; a name written twice is [`Source::Complex`].
+    pub named: Vec<(String, Source)>,
+    /// The unnamed `Data` elements, in order (the classic events' `%1`, `%2`…).
+    pub positional: Vec<Source>,
+    /// Every field of the element is in `named` (no other child elements, no computed names).
+    pub complete: bool,
+}
+
+impl Fields {
+    /// Where the field `name` comes from: [`Source::Absent`] when the element has no such
+    /// field, [`Source::Complex`] when it cannot be told.
+    pub fn source(&self, name: &str) -> Source {
+        match self.named.iter().find(|(n, _)| n == name) {
+            Some((_, source)) => source.clone(),
+            None if self.complete => Source::Absent,
+            None => Source::Complex,
+        }
+    }
+
+    /// The sources of the positional `Data` list, which the readers name `Data`: present only
+    /// when no `Data` is named (otherwise the unnamed ones are dropped, as the crate's JSON
+    /// does); `Some(&[])` when the element has no such list.
+    pub fn data_list(&self) -> Option<&[Source]> {
+        if !self.complete || self.named.iter().any(|(n, _)| n == "Data") {
+            return None;
+        }
+        if self.named.iter().any(|(n, _)| n != "Binary") {
+            return Some(&[]);
+        }
+        Some(&self.positional)
+    }
+}
+
+/// A name in the chunk's string table (or written inline): next-link, hash, length, UTF-16.
+fn name_at(chunk: &[u8], at: usize) -> Option<String> {
+    let len = usize::from(u16_at(chunk, at.checked_add(6)?)?);
+    let start = at + 8;
+    let bytes = chunk.get(start..start.checked_add(len * 2)?)?;
+    let units = bytes.chunks_exact(2).map(|p| {
+        u16::from_le_bytes([
+            p.first().copied().unwrap_or(0),
+            p.get(1).copied().unwrap_or(0),
+        ])
+    });
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
+/// Reads a name reference at `p`; returns the name and the position after it (and after the
+/// name itself when it is written inline).
+fn name_ref(chunk: &[u8], p: usize) -> Option<(String, usize)> {
+    let offset = usize::try_from(u32_at(chunk, p)?).ok()?;
+    let after = p + 4;
+    let name = name_at(chunk, offset)?;
+    if offset == after {
+        let len = usize::from(u16_at(chunk, after + 6)?);
+        return Some((name, after.checked_add(10 + 2 * len)?));
+    }
+    Some((name, after))
+}
+
+/// Length-prefixed UTF-16 text at `p` (a value or CDATA): the text and the position after it.
+fn prefixed_text(chunk: &[u8], p: usize) -> Option<(String, usize)> {
+    let len = usize::from(u16_at(chunk, p)?);
+    let start = p + 2;
+    let end = start.checked_add(2 * len)?;
+    let units = chunk.get(start..end)?.chunks_exact(2).map(|p| {
+        u16::from_le_bytes([
+            p.first().copied().unwrap_or(0),
+            p.get(1).copied().unwrap_or(0),
+        ])
+    });
+    let text = char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()?;
+    Some((text, end))
+}
+
+/// Reads the template definition at chunk offset `at` (next-link, GUID, size, then its BinXml
+/// with substitution tokens) and says where the values the reader decides on come from.
+pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
+    let size = usize::try_from(u32_at(chunk, at.checked_add(20)?)?).ok()?;
+    let start = at + 24;
+    let end = start.checked_add(size)?;
+    if end > chunk.len() {
+        return None;
+    }
+    let mut elements: Vec<Element> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    // The attribute being read, on the innermost open element (until its start tag closes).
+    let mut attribute: Option<usize> = None;
+    let mut p = start;
+    while p < end {
+        let byte = *chunk.get(p)?;
+        let token = byte & !token::MORE;
+        p += 1;
+        let piece = match token {
+            token::EOF => break,
+            token::FRAGMENT_HEADER => {
+                p += 3;
+                None
+            }
+            token::OPEN_START => {
+                // Dependency id (definitions only), data size, name.
+                let (name, after) = name_ref(chunk, p + 6)?;
+                p = after;
+                if byte & token::MORE != 0 {
+                    p += 4;
+                }
+                if elements.len() >= MAX_ELEMENTS {
+                    return None;
+                }
+                let parent = open.last().copied();
+                if let Some(parent) = parent {
+                    elements.get_mut(parent)?.children += 1;
+                }
+                elements.push(Element {
+                    name,
+                    parent,
+                    ..Element::default()
+                });
+                open.push(elements.len() - 1);
+                attribute = None;
+                None
+            }
+            token::ATTRIBUTE => {
+                let (name, after) = name_ref(chunk, p)?;
+                p = after;
+                let element = elements.get_mut(*open.last()?)?;
+                element.attributes.push((name, Vec::new()));
+                attribute = Some(element.attributes.len() - 1);
+                None
+            }
+            token::CLOSE_START => {
+                attribute = None;
+                None
+            }
+            token::CLOSE_EMPTY | token::END_ELEMENT => {
+                open.pop()?;
+                attribute = None;
+                None
+            }
+            token::VALUE => {
+                if *chunk.get(p)? != kind::STRING {
+                    return None;
+                }
+                let (text, after) = prefixed_text(chunk, p + 1)?;
+                p = after;
+                Some(Piece::Text(text))
+            }
+            token::SUBSTITUTION | token::OPTIONAL_SUBSTITUTION => {
+                let index = usize::from(u16_at(chunk, p)?);
+                p += 3;
+                Some(Piece::Slot {
+                    index,
+                    optional: token == token::OPTIONAL_SUBSTITUTION,
+                })
+            }
+            token::CDATA | token::PI_DATA => {
+                let (_, after) = prefixed_text(chunk, p)?;
+                p = after;
+                Some(Piece::Other)
+            }
+            token::CHAR_REF => {
+                p += 2;
+                Some(Piece::Other)
+            }
+            token::ENTITY_REF | token::PI_TARGET => {
+                let (_, after) = name_ref(chunk, p)?;
+                p = after;
+                Some(Piece::Other)
+            }
+            _ => return None,
+        };
+        if let Some(piece) = piece {
+            let Some(&current) = open.last() else {
+                // Text or a substitution outside any element: not a shape read here.
+                return None;
+            };
+            let element = elements.get_mut(current)?;
+            match attribute.and_then(|a| element.attributes.get_mut(a)) {
+                Some((_, pieces)) => pieces.push(piece),
+                None => element.content.push(piece),
+            }
+        }
+    }
+    Some(describe(&elements))
+}
+
+/// The facts of a definition's elements.
+fn describe(elements: &[Element]) -> Definition {
+    let path_is = |index: usize, path: &[&str]| {
+        let mut at = Some(index);
+        for name in path.iter().rev() {
+            match at.and_then(|i| elements.get(i)) {
+                Some(e) if e.name == *name => at = e.parent,
+                _ => return false,
+            }
+        }
+        at.is_none()
+    };
+    let find = |path: &[&str]| {
+        (0..elements.len())
+            .find(|&i| path_is(i, path))
+            .and_then(|i| elements.get(i))
+    };
+    let attribute = |path: &[&str], name: &str| match find(path) {
+        None => Source::Absent,
+        Some(e) => match e.attributes.iter().find(|(n, _)| n == name) {
+            Some((_, pieces)) => source(pieces, 0),
+            None => Source::Absent,
+        },
+    };
+    let content = |path: &[&str]| match find(path) {
+        None => Source::Absent,
+        Some(e) => source(&e.content, e.children),
+    };
+    let payload = find(&["Event"]).and_then(|e| match e.content.as_slice() {
+        [Piece::Slot { index, .. }] => Some(*index),
+        _ => None,
+    });
+    let event_data = (0..elements.len())
+        .find(|&i| path_is(i, &["EventData"]) || path_is(i, &["Event", "EventData"]));
+    let fields = event_data.map(|parent| {
+        let mut fields = Fields {
+            named: Vec::new(),
+            positional: Vec::new(),
+            complete: true,
+        };
+        for child in elements.iter().filter(|e| e.parent == Some(parent)) {
+            let name = match child.name.as_str() {
+                "Data" => {
+                    let name = child.attributes.iter().find(|(n, _)| n == "Name");
+                    match name.map(|(_, pieces)| pieces.as_slice()) {
+                        Some([Piece::Text(name)]) if !name.is_empty() => name.clone(),
+                        // Unnamed (or empty-named) data become the positional `Data` list.
+                        None | Some([]) => {
+                            fields
+                                .positional
+                                .push(source(&child.content, child.children));
+                            continue;
+                        }
+                        Some(_) => {
+                            fields.complete = false;
+                            continue;
+                        }
+                    }
+                }
+                "Binary" => "Binary".to_string(),
+                _ => {
+                    fields.complete = false;
+                    continue;
+                }
+            };
+            let value = source(&child.content, child.children);
+            match fields.named.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, existing)) => *existing = Source::Complex,
+                None => fields.named.push((name, value)),
+            }
+        }
+        fields
+    });
+    Definition {
+        provider: attribute(&["Event", "System", "Provider"], "Name"),
+        channel: content(&["Event", "System", "Channel"]),
+        computer: content(&["Event", "System", "Computer"]),
+        event_id: content(&["Event", "System", "EventID"]),
+        time: attribute(&["Event", "System", "TimeCreated"], "SystemTime"),
+        payload,
+        fields,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes BinXml the way a chunk holds it, for the tests.
+    #[derive(Default)]
+    struct Chunk {
+        bytes: Vec<u8>,
+    }
+
+    impl Chunk {
+        fn u8(&mut self, v: u8) -> &mut Self {
+            self.bytes.push(v);
+            self
+        }
+        fn u16(&mut self, v: u16) -> &mut Self {
+            self.bytes.extend(v.to_le_bytes());
+            self
+        }
+        fn u32(&mut self, v: u32) -> &mut Self {
+            self.bytes.extend(v.to_le_bytes());
+            self
+        }
+        fn utf16(&mut self, s: &str) -> &mut Self {
+            for u in s.encode_utf16() {
+                self.u16(u);
+            }
+            self
+        }
+        /// A name written inline at the current position.
+        fn inline_name(&mut self, name: &str) -> &mut Self {
+            let here = self.bytes.len() as u32 + 4;
+            self.u32(here)
+                .u32(0)
+                .u16(0)
+                .u16(name.encode_utf16().count() as u16);
+            self.utf16(name).u16(0)
+        }
+        fn open(&mut self, name: &str, attributes: bool) -> &mut Self {
+            self.u8(if attributes { 0x41 } else { 0x01 })
+                .u16(0xffff)
+                .u32(0);
+            self.inline_name(name);
+            if attributes {
+                self.u32(0);
+            }
+            self
+        }
+        fn attribute(&mut self, name: &str) -> &mut Self {
+            self.u8(0x06).inline_name(name)
+        }
+        fn text(&mut self, s: &str) -> &mut Self {
+            self.u8(0x05)
+                .u8(kind::STRING)
+                .u16(s.encode_utf16().count() as u16);
+            self.utf16(s)
+        }
+        fn slot(&mut self, index: u16, value_kind: u8) -> &mut Self {
+            self.u8(0x0d).u16(index).u8(value_kind)
+        }
+    }
+
+    /// A System template as Windows writes it, with EventData inline.
+    fn definition_chunk() -> (Vec<u8>, usize) {
+        let mut c = Chunk::default();
+        c.bytes.resize(100, 0);
+        let at = c.bytes.len();
+        c.u32(0).u32(0x1111_1111).u32(0).u32(0).u32(0).u32(0);
+        let start = c.bytes.len();
+        c.u8(0x0f).u8(1).u8(1).u8(0);
+        c.open("Event", false).u8(0x02);
+        c.open("System", false).u8(0x02);
+        c.open("Provider", true)
+            .attribute("Name")
+            .text("Service Control Manager")
+            .u8(0x03);
+        c.open("EventID", false)
+            .u8(0x02)
+            .slot(3, kind::UINT16)
+            .u8(0x04);
+        c.open("TimeCreated", true)
+            .attribute("SystemTime")
+            .slot(6, kind::FILETIME)
+            .u8(0x03);
+        c.open("Channel", false).u8(0x02).text("System").u8(0x04);
+        c.open("Computer", false)
+            .u8(0x02)
+            .slot(14, kind::STRING)
+            .u8(0x04);
+        c.u8(0x04);
+        c.open("EventData", false).u8(0x02);
+        c.open("Data", true)
+            .attribute("Name")
+            .text("param1")
+            .u8(0x02)
+            .slot(15, kind::STRING)
+            .u8(0x04);
+        c.open("Data", true)
+            .attribute("Name")
+            .text("param2")
+            .u8(0x02)
+            .u8(0x0e)
+            .u16(16)
+            .u8(kind::STRING)
+            .u8(0x04);
+        c.open("Binary", false)
+            .u8(0x02)
+            .slot(17, kind::BINARY)
+            .u8(0x04);
+        c.u8(0x04);
+        c.u8(0x04).u8(0x00);
+        let size = (c.bytes.len() - start) as u32;
+        c.bytes.splice(at + 20..at + 24, size.to_le_bytes());
+        (c.bytes, at)
+    }
+
+    #[test]
+    fn reads_what_a_definition_says() {
+        let (chunk, at) = definition_chunk();
+        let d = definition(&chunk, at).unwrap();
+        assert_eq!(
+            d.provider,
+            Source::Literal("Service Control Manager".into())
+        );
+        assert_eq!(d.channel, Source::Literal("System".into()));
+        assert_eq!(
+            d.computer,
+            Source::Slot {
+                index: 14,
+                optional: false
+            }
+        );
+        assert_eq!(
+            d.event_id,
+            Source::Slot {
+                index: 3,
+                optional: false
+            }
+        );
+        assert_eq!(
+            d.time,
+            Source::Slot {
+                index: 6,
+                optional: false
+            }
+        );
+        assert_eq!(d.payload, None);
+        let fields = d.fields.unwrap();
+        assert!(fields.complete);
+        assert_eq!(
+            fields.source("param1"),
+            Source::Slot {
+                index: 15,
+                optional: false
+            }
+        );
+        assert_eq!(
+            fields.source("param2"),
+            Source::Slot {
+                index: 16,
+                optional: true
+            }
+        );
+        assert_eq!(
+            fields.source("Binary"),
+            Source::Slot {
+                index: 17,
+                optional: false
+            }
+        );
+        assert_eq!(fields.source("LogonType"), Source::Absent);
+    }
+
+    #[test]
+    fn cut_or_odd_definitions_are_not_read() {
+        let (chunk, at) = definition_chunk();
+        for cut in [at + 10, at + 30, chunk.len() - 5] {
+            assert!(
+                definition(chunk.get(..cut).unwrap(), at).is_none(),
+                "cut at {cut}"
+            );
+        }
+        let mut odd = chunk.clone();
+        // An unknown token in the middle.
+        odd[at + 28] = 0x3f;
+        assert!(definition(&odd, at).is_none());
+        assert!(definition(&chunk, usize::MAX - 3).is_none());
+    }
+
+    #[test]
+    fn reads_an_instance_and_its_values() {
+        let mut c = Chunk::default();
+        c.bytes.resize(40, 0);
+        let at = c.bytes.len();
+        c.u8(0x0f).u8(1).u8(1).u8(0);
+        c.u8(0x0c).u8(1).u32(7).u32(40);
+        c.u32(3);
+        c.u16(2).u8(kind::UINT16).u8(0);
+        c.u16(8).u8(kind::STRING).u8(0);
+        c.u16(0).u8(kind::NULL).u8(0);
+        c.u16(7036).utf16("Wer\0");
+        let mut values = Vec::new();
+        assert_eq!(instance(&c.bytes, at, &mut values), Some(40));
+        assert_eq!(values.len(), 3);
+        assert_eq!(values[0].u16(), Some(7036));
+        assert_eq!(values[1].string().as_deref(), Some("Wer"));
+        assert_eq!(values[1].text().as_deref(), Some("Wer"));
+        assert_eq!(values[2].text().as_deref(), Some(""));
+        // Cut anywhere: no instance, no panic.
+        for cut in 0..c.bytes.len() {
+            let mut v = Vec::new();
+            let _ = instance(c.bytes.get(..cut).unwrap(), at.min(cut), &mut v);
+        }
+    }
+
+    #[test]
+    fn values_render_as_the_crate_renders_them() {
+        let text =
+            |kind: u8, bytes: &[u8]| Value { kind, bytes, at: 0 }.text().map(|t| t.into_owned());
+        assert_eq!(
+            text(kind::UINT32, &10u32.to_le_bytes()).as_deref(),
+            Some("10")
+        );
+        assert_eq!(
+            text(kind::INT32, &(-5i32).to_le_bytes()).as_deref(),
+            Some("-5")
+        );
+        assert_eq!(
+            text(kind::HEX_INT32, &0x8009_0016u32.to_le_bytes()).as_deref(),
+            Some("0x80090016")
+        );
+        assert_eq!(
+            text(kind::HEX_INT64, &0u64.to_le_bytes()).as_deref(),
+            Some("0x0")
+        );
+        assert_eq!(
+            text(kind::BINARY, &[0x57, 0, 0x2f, 0xab]).as_deref(),
+            Some("57002FAB")
+        );
+        // Wrong sizes, control characters, GUIDs: left to rendering.
+        assert_eq!(text(kind::UINT32, &[1, 2]), None);
+        assert_eq!(text(kind::STRING, &[0x41, 0, 0x01, 0]), None);
+        assert_eq!(text(kind::GUID, &[0; 16]), None);
+        assert_eq!(text(kind::STRING, &[0x00, 0xd8]), None);
+    }
+
+    #[test]
+    fn walks_record_headers() {
+        let mut chunk = vec![0u8; CHUNK_HEADER_SIZE];
+        for id in [5u64, 6] {
+            let size = 24 + 8 + 4;
+            chunk.extend(RECORD_MAGIC);
+            chunk.extend((size as u32).to_le_bytes());
+            chunk.extend(id.to_le_bytes());
+            chunk.extend(132_000_000_000_000_000u64.to_le_bytes());
+            chunk.extend([0x0f, 1, 1, 0, 0, 0, 0, 0]);
+            chunk.extend((size as u32).to_le_bytes());
+        }
+        let end = chunk.len() as u32;
+        let found = records(&chunk, end, 6).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1].id, 6);
+        assert_eq!(
+            found[0].binxml,
+            CHUNK_HEADER_SIZE + 24..CHUNK_HEADER_SIZE + 32
+        );
+        // A bad magic before the free space: left to the crate.
+        let mut bad = chunk.clone();
+        bad[CHUNK_HEADER_SIZE + 36] = b'x';
+        assert!(records(&bad, end, 6).is_none());
+        // Free space beyond the data, cut chunks: no panic.
+        for cut in 0..chunk.len() {
+            let _ = records(chunk.get(..cut).unwrap(), u32::MAX, 6);
+        }
+    }
+}
