@@ -131,6 +131,11 @@ const EVENT_ID_SLOT: usize = 3;
 /// Index of `TimeCreated` in [`SYSTEM_LAYOUT`].
 const TIME_CREATED_SLOT: usize = 6;
 
+/// The first FILETIME of year 10000 (10000-01-01T00:00:00Z). Later ones are rendered as Windows
+/// renders them — the year cut to its last four digits, or all zeros past `i64::MAX` — not as
+/// the time they count to, so only rendering says what such a record's time reads as.
+const FIRST_FILETIME_PAST_9999: u64 = 2_650_467_744_000_000_000;
+
 /// The event id and `TimeCreated` of a record whose template instance has the Windows
 /// `System` layout; `None` for any other shape (then the record is rendered).
 fn windows_layout(values: &[Value<'_>]) -> Option<(u16, Timestamp)> {
@@ -147,7 +152,10 @@ fn windows_layout(values: &[Value<'_>]) -> Option<(u16, Timestamp)> {
     let event_id = values.get(EVENT_ID_SLOT)?.u16()?;
     // A record without a creation time (the blank records of damaged logs) is rendered, to
     // be read as the crate renders it.
-    let filetime = values.get(TIME_CREATED_SLOT)?.filetime()?;
+    let filetime = values
+        .get(TIME_CREATED_SLOT)?
+        .filetime()
+        .filter(|&t| t < FIRST_FILETIME_PAST_9999)?;
     Some((event_id, Timestamp::from_filetime(filetime)))
 }
 
@@ -918,6 +926,30 @@ mod tests {
         let mut blank = layout.clone();
         blank[TIME_CREATED_SLOT].0 = kind::NULL;
         assert!(windows_layout(&values(&blank)).is_none());
+        // A creation time past 9999 renders as another time (or zeros): rendered too.
+        for filetime in [
+            FIRST_FILETIME_PAST_9999 - 1,
+            FIRST_FILETIME_PAST_9999,
+            u64::MAX,
+        ] {
+            let mut late_bytes = bytes.clone();
+            late_bytes[layout[TIME_CREATED_SLOT].1] = filetime.to_le_bytes().to_vec();
+            let late: Vec<Value<'_>> = layout
+                .iter()
+                .map(|&(kind, i)| Value {
+                    kind,
+                    bytes: &late_bytes[i],
+                    at: 0,
+                })
+                .collect();
+            let decided = windows_layout(&late);
+            if filetime < FIRST_FILETIME_PAST_9999 {
+                let (_, time) = decided.unwrap();
+                assert_eq!(time.to_rfc3339(), "9999-12-31T23:59:59.9999999Z");
+            } else {
+                assert!(decided.is_none(), "{filetime}");
+            }
+        }
     }
 
     #[test]
