@@ -116,6 +116,9 @@ pub fn read(source: &Source, data: SourceData, opts: &ReadOptions) -> ReadOutcom
     let mut layout = Layout::new(DEFAULT_COLUMNS.iter().copied());
     let mut utc = false;
     let mut declared_utc = false;
+    // A line read under a `#Time Format: Local` section (or before any): the input still has
+    // local times to settle, even if another section declares UTC.
+    let mut local_lines = false;
     let mut buf = Vec::new();
     loop {
         let line = match lines.next_line(&mut buf) {
@@ -160,9 +163,10 @@ pub fn read(source: &Source, data: SourceData, opts: &ReadOptions) -> ReadOutcom
             }
             continue;
         }
+        local_lines |= !utc;
         read_line(text, &layout, utc, place, opts, &mut collector);
     }
-    if declared_utc {
+    if declared_utc && !local_lines {
         collector.set_time_basis("UTC, as the log's #Time Format header declares".to_string());
     }
     collector.finish()
@@ -719,6 +723,37 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("declares")
+        );
+    }
+
+    #[test]
+    fn local_section_after_a_utc_one_is_still_settled() {
+        // The log's settings changed between rotations: a UTC section, then a local one.
+        let local = LOG.replace("#Version: 1.5\r\n", "");
+        let text = format!(
+            "{}{local}",
+            LOG.replace("#Time Format: Local", "#Time Format: UTC")
+        );
+        let out = read_text(&text, Some("SRV01"));
+        assert_eq!(out.report.time_basis, None);
+        let mut events = out.events;
+        let mut reports = vec![out.report];
+        settle_local_times(&mut events, &mut reports, &[("SRV01".into(), 60)]);
+        let half = events.len() / 2;
+        assert_eq!(events[1].time.to_rfc3339(), "2021-06-22T12:19:42.0000000Z");
+        assert_eq!(events[1].fields.text(UTC_OFFSET_FIELD), None);
+        assert_eq!(
+            events[half + 1].time.to_rfc3339(),
+            "2021-06-22T11:19:42.0000000Z"
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.fields.text(TIME_BASIS_FIELD) == Some(TIME_UTC))
+        );
+        assert_eq!(
+            reports[0].time_basis.as_deref(),
+            Some("UTC offset +01:00 given by the user")
         );
     }
 
