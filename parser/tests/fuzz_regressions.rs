@@ -1,0 +1,158 @@
+//! Inputs the fuzz targets (`fuzz/`) found mishandled, rebuilt from the sample bundles or
+//! written inline, each checked for what the reader must do with it. See `fuzz/README.md`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rdpsleuth_parser::evtx::{Selection, read_counted};
+use rdpsleuth_parser::firewall_log::{
+    self, TIME_BASIS_FIELD, TIME_LOCAL, TIME_UTC, settle_local_times,
+};
+use rdpsleuth_parser::input::Location;
+use rdpsleuth_parser::reader::{ReadOptions, ReadOutcome};
+use rdpsleuth_parser::{Catalog, Format, Source, SourceData};
+
+const FILE_HEADER: usize = 4096;
+const CHUNK_HEADER: usize = 512;
+
+fn memory_source(format: Format) -> Source {
+    Source {
+        display: Arc::from("fuzz-input"),
+        location: Location::File(PathBuf::from("fuzz-input")),
+        format,
+        host_hint: Some("FUZZHOST".into()),
+        size: 0,
+    }
+}
+
+fn bundle_file(path: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples/bundles")
+        .join(path);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// CRC-32 (IEEE, reflected, polynomial 0xEDB88320), as EVTX checksums use.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn u32_at(data: &[u8], at: usize) -> usize {
+    u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize
+}
+
+/// Rewrites the records and header CRC32s of the chunk at `at`.
+fn fix_chunk_checksums(file: &mut [u8], at: usize) {
+    let free = u32_at(file, at + 48);
+    let records = crc32(&file[at + CHUNK_HEADER..at + free]);
+    file[at + 52..at + 56].copy_from_slice(&records.to_le_bytes());
+    let mut header = file[at..at + 120].to_vec();
+    header.extend_from_slice(&file[at + 128..at + CHUNK_HEADER]);
+    let crc = crc32(&header);
+    file[at + 124..at + 128].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Offsets of the records of the chunk at `at`, up to its free-space offset.
+fn record_offsets(file: &[u8], at: usize) -> Vec<usize> {
+    let free = at + u32_at(file, at + 48);
+    let mut offsets = Vec::new();
+    let mut record = at + CHUNK_HEADER;
+    while record + 24 <= free && file[record..record + 4] == *b"**\0\0" {
+        offsets.push(record);
+        record += u32_at(file, record + 4);
+    }
+    offsets
+}
+
+/// Reads an EVTX file both ways (the template shortcut, and rendering every record) and
+/// asserts they agree; returns the shortcut's outcome.
+fn read_both_ways(bytes: &[u8]) -> ReadOutcome {
+    let source = memory_source(Format::Evtx);
+    let opts = ReadOptions::new(Catalog::global());
+    let read =
+        |selection| read_counted(&source, SourceData::Bytes(bytes.to_vec()), &opts, selection).0;
+    let (fast, full) = (read(Selection::Catalog), read(Selection::Everything));
+    assert_eq!(fast.events, full.events);
+    assert_eq!(fast.report, full.report);
+    fast
+}
+
+/// A record whose `TimeCreated` substitution counts past year 9999: the crate renders such a
+/// FILETIME with its year cut to four digits, or as zeros past `i64::MAX` (then the record
+/// header's time is used), so a record the shortcut leaves unrendered must be counted at the
+/// time its rendering gives, not at the time the FILETIME counts to.
+#[test]
+fn creation_times_past_9999_are_read_as_rendered() {
+    let original = bundle_file("two_causes_one_host/NW-TS02/System.evtx");
+    let chunk = FILE_HEADER;
+    let records = record_offsets(&original, chunk);
+    assert!(records.len() > 5, "{} records", records.len());
+    // Year 12024 (renders as 2024), year 10000 (renders as year 0), and past i64::MAX.
+    let year_12024 = 2_650_467_744_000_000_000u64 + 2024 * 365 * 864_000_000_000;
+    for late in [year_12024, 2_650_467_744_000_000_000, u64::MAX] {
+        let mut file = original.clone();
+        for &record in &records {
+            // The System substitutions repeat the record header's creation time.
+            let stamp: [u8; 8] = file[record + 16..record + 24].try_into().unwrap();
+            let size = u32_at(&file, record + 4);
+            let body = record + 24..record + size;
+            let at = file[body.clone()]
+                .windows(8)
+                .position(|w| w == stamp)
+                .map(|i| body.start + i)
+                .expect("a TimeCreated substitution");
+            file[at..at + 8].copy_from_slice(&late.to_le_bytes());
+        }
+        fix_chunk_checksums(&mut file, chunk);
+        let out = read_both_ways(&file);
+        assert_eq!(out.report.records, records.len() as u64);
+        assert_eq!(out.report.failed, 0, "{:?}", out.report.errors);
+    }
+}
+
+/// A firewall log whose settings changed between rotations — a `#Time Format: UTC` section,
+/// then a local one — still has local times to settle: they are moved by the host's offset.
+#[test]
+fn local_section_after_a_utc_section_is_settled() {
+    let header = |format: &str| {
+        format!(
+            "#Version: 1.5\n#Software: Microsoft Windows Firewall\n#Time Format: {format}\n#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path\n\n"
+        )
+    };
+    let line = "2024-02-06 08:31:01 DROP TCP 10.20.0.15 10.20.0.5 50123 3389 52 S 1 0 64240 - - - RECEIVE\n";
+    let text = format!("{}{line}{}{line}", header("UTC"), header("Local"));
+    let source = memory_source(Format::FirewallLog);
+    let opts = ReadOptions::new(Catalog::global());
+    let out = firewall_log::read(&source, SourceData::Bytes(text.into_bytes()), &opts);
+    assert_eq!(out.events.len(), 2);
+    assert_eq!(out.events[0].fields.text(TIME_BASIS_FIELD), Some(TIME_UTC));
+    assert_eq!(
+        out.events[1].fields.text(TIME_BASIS_FIELD),
+        Some(TIME_LOCAL)
+    );
+    let mut events = out.events;
+    let mut reports = vec![out.report];
+    settle_local_times(&mut events, &mut reports, &[("FUZZHOST".into(), 120)]);
+    assert_eq!(events[0].time.to_rfc3339(), "2024-02-06T08:31:01.0000000Z");
+    assert_eq!(events[1].time.to_rfc3339(), "2024-02-06T06:31:01.0000000Z");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.fields.text(TIME_BASIS_FIELD) == Some(TIME_UTC))
+    );
+    assert_eq!(
+        reports[0].time_basis.as_deref(),
+        Some("UTC offset +02:00 given by the user")
+    );
+}
