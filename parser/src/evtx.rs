@@ -455,8 +455,16 @@ impl ScanState {
     }
 }
 
+/// True for text the crate renders as it is: no control characters, and neither U+FFFE nor
+/// U+FFFF, which XML does not allow (it writes them as `_`, as Windows does).
+fn renders_as_is(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}'))
+}
+
 /// The text of a provider, channel or computer: a literal, or a string substitution; `None`
-/// when it is something else or holds control characters (rendering decides those).
+/// when it is something else or does not render as it is (rendering decides those).
 fn origin_text(source: &ValueSource, values: &[Value<'_>]) -> Option<String> {
     let text = match source {
         ValueSource::Absent => String::new(),
@@ -464,7 +472,7 @@ fn origin_text(source: &ValueSource, values: &[Value<'_>]) -> Option<String> {
         ValueSource::Slot { index, .. } => values.get(*index)?.string()?.into_owned(),
         ValueSource::Complex => return None,
     };
-    if text.chars().any(char::is_control) {
+    if !renders_as_is(&text) {
         return None;
     }
     Some(text.trim().to_string())
@@ -700,7 +708,7 @@ impl ChunkReader<'_> {
                         ValueSource::Absent | ValueSource::Complex => return None,
                     };
                     for text in texts {
-                        if text.is_empty() || text.chars().any(char::is_control) {
+                        if text.is_empty() || !renders_as_is(&text) {
                             return None;
                         }
                         list.push(normalise_value(&text).into());
@@ -711,7 +719,8 @@ impl ChunkReader<'_> {
             }
             let text = match fields.source(name) {
                 ValueSource::Absent => continue,
-                ValueSource::Literal(text) => text,
+                ValueSource::Literal(text) if renders_as_is(&text) => text,
+                ValueSource::Literal(_) => return None,
                 ValueSource::Slot { index, .. } => field_values.get(index)?.text()?.into_owned(),
                 ValueSource::Complex => return None,
             };
@@ -981,6 +990,20 @@ mod tests {
             origin_text(&ValueSource::Literal("Sys\u{1}tem".into()), &values),
             None
         );
+        // Rendered as `Sys_tem`: decided by rendering.
+        for odd in ["Sys\u{fffe}tem", "Sys\u{ffff}tem"] {
+            assert_eq!(
+                origin_text(&ValueSource::Literal(odd.into()), &values),
+                None
+            );
+            let utf16: Vec<u8> = odd.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let values = [Value {
+                kind: kind::STRING,
+                bytes: &utf16,
+                at: 0,
+            }];
+            assert_eq!(origin_text(&slot, &values), None);
+        }
         let missing = ValueSource::Slot {
             index: 4,
             optional: false,

@@ -121,6 +121,43 @@ fn creation_times_past_9999_are_read_as_rendered() {
     }
 }
 
+/// Names holding U+FFFE or U+FFFF, which XML does not allow: the crate renders them as `_`, so
+/// the shortcut must not take the text of the substitution or literal as the channel (or
+/// provider) the record is counted under.
+#[test]
+fn names_with_non_xml_characters_are_read_as_rendered() {
+    let original = bundle_file(
+        "credssp_oracle/CON-LEG-TS1/Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
+    );
+    let utf16 =
+        |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let (from, chunk) = (utf16("Remote"), FILE_HEADER);
+    for odd in ["Re\u{fffe}\u{fffe}te", "Re\u{ffff}\u{ffff}te"] {
+        let to = utf16(odd);
+        let mut file = original.clone();
+        let mut replaced = 0;
+        let mut at = chunk;
+        while let Some(i) = file[at..].windows(from.len()).position(|w| w == from) {
+            let start = at + i;
+            file[start..start + to.len()].copy_from_slice(&to);
+            at = start + to.len();
+            replaced += 1;
+        }
+        assert!(replaced > 0);
+        fix_chunk_checksums(&mut file, chunk);
+        let out = read_both_ways(&file);
+        assert!(out.report.records > 0);
+        assert!(
+            out.report
+                .channels
+                .iter()
+                .all(|c| !c.channel.contains(['\u{fffe}', '\u{ffff}'])),
+            "{:?}",
+            out.report.channels
+        );
+    }
+}
+
 /// A firewall log whose settings changed between rotations — a `#Time Format: UTC` section,
 /// then a local one — still has local times to settle: they are moved by the host's offset.
 #[test]
