@@ -281,9 +281,50 @@ impl<'c> Value<'c> {
     }
 }
 
+/// Bytes the crate reads for a value of a fixed-width type, whatever size its descriptor
+/// declares (MS-EVEN6 2.2.12: Int8 … HexInt64, Real32/64, Boolean, GUID, FILETIME, SYSTEMTIME).
+const FIXED_WIDTHS: [(u8, usize); 16] = [
+    (kind::INT8, 1),
+    (kind::UINT8, 1),
+    (kind::INT16, 2),
+    (kind::UINT16, 2),
+    (kind::INT32, 4),
+    (kind::UINT32, 4),
+    (kind::INT64, 8),
+    (kind::UINT64, 8),
+    (0x0b, 4),
+    (0x0c, 8),
+    (0x0d, 4),
+    (kind::GUID, 16),
+    (kind::FILETIME, 8),
+    (0x12, 16),
+    (kind::HEX_INT32, 4),
+    (kind::HEX_INT64, 8),
+];
+
+/// Whether the crate reads a value in exactly the bytes its descriptor declares. It reads more
+/// from a fixed-width value declared shorter, a SID whose sub-authorities run past its size
+/// and a string array whose last item is not terminated within it, and then takes the values
+/// after it from other bytes than their descriptors say.
+fn read_as_declared(kind: u8, bytes: &[u8]) -> bool {
+    if let Some(&(_, width)) = FIXED_WIDTHS.iter().find(|(k, _)| *k == kind) {
+        return bytes.len() == width;
+    }
+    match kind {
+        kind::SID => bytes
+            .get(1)
+            .is_some_and(|&count| 8 + 4 * usize::from(count) == bytes.len()),
+        kind::STRING_ARRAY => {
+            bytes.is_empty() || (bytes.len() % 2 == 0 && bytes.ends_with(&[0, 0]))
+        }
+        _ => true,
+    }
+}
+
 /// Reads the template instance that starts the BinXml fragment at `at` (after an optional
 /// fragment header): appends its substitution values to `values` and returns the chunk offset
-/// of the template definition it uses.
+/// of the template definition it uses. `None` also when a value is not read as declared
+/// ([`read_as_declared`]): then the values are not where the descriptors say.
 pub(crate) fn instance<'c>(
     chunk: &'c [u8],
     at: usize,
@@ -316,9 +357,13 @@ pub(crate) fn instance<'c>(
         let size = usize::from(u16_at(chunk, descriptors + 4 * i)?);
         let kind = *chunk.get(descriptors + 4 * i + 2)?;
         let end = data.checked_add(size)?;
+        let bytes = chunk.get(data..end)?;
+        if !read_as_declared(kind, bytes) {
+            return None;
+        }
         values.push(Value {
             kind,
-            bytes: chunk.get(data..end)?,
+            bytes,
             at: data,
         });
         data = end;
@@ -881,6 +926,11 @@ mod tests {
         assert_eq!(values[1].string().as_deref(), Some("Wer"));
         assert_eq!(values[1].text().as_deref(), Some("Wer"));
         assert_eq!(values[2].text().as_deref(), Some(""));
+        // A value the crate reads past its declared size (a 16-bit id declared one byte long)
+        // puts the later values elsewhere: no instance.
+        let mut short = c.bytes.clone();
+        short[at + 18] = 1;
+        assert!(instance(&short, at, &mut Vec::new()).is_none());
         // Cut anywhere: no instance, no panic.
         for cut in 0..c.bytes.len() {
             let mut v = Vec::new();
@@ -917,6 +967,25 @@ mod tests {
         assert_eq!(text(kind::STRING, &[0x41, 0, 0x01, 0]), None);
         assert_eq!(text(kind::GUID, &[0; 16]), None);
         assert_eq!(text(kind::STRING, &[0x00, 0xd8]), None);
+    }
+
+    #[test]
+    fn values_read_as_declared() {
+        assert!(read_as_declared(kind::UINT16, &[1, 0]));
+        assert!(!read_as_declared(kind::UINT16, &[1]));
+        assert!(!read_as_declared(kind::GUID, &[0; 15]));
+        assert!(!read_as_declared(kind::FILETIME, &[0; 9]));
+        // S-1-5-18: one sub-authority.
+        let system = [1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0];
+        assert!(read_as_declared(kind::SID, &system));
+        assert!(!read_as_declared(kind::SID, &system[..8]));
+        assert!(!read_as_declared(kind::SID, &[]));
+        assert!(read_as_declared(kind::STRING_ARRAY, &[0x41, 0, 0, 0]));
+        assert!(read_as_declared(kind::STRING_ARRAY, &[]));
+        assert!(!read_as_declared(kind::STRING_ARRAY, &[0x41, 0]));
+        assert!(!read_as_declared(kind::STRING_ARRAY, &[0x41, 0, 0]));
+        assert!(read_as_declared(kind::STRING, &[0x41]));
+        assert!(read_as_declared(kind::NULL, &[0; 3]));
     }
 
     #[test]

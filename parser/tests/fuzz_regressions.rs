@@ -158,6 +158,51 @@ fn names_with_non_xml_characters_are_read_as_rendered() {
     }
 }
 
+/// The chunk offsets of the value descriptors (size u16, type u8, padding) of a record's
+/// template instance.
+fn descriptor_offsets(file: &[u8], chunk: usize, record: usize) -> Vec<usize> {
+    // Fragment header, instance token, a byte, the template id, the definition's offset.
+    let mut p = record + 24 + 4 + 6;
+    let definition = u32_at(file, p);
+    p += 4;
+    if chunk + definition == p {
+        // The definition itself follows: its header and body.
+        p += 24 + u32_at(file, p + 20);
+    }
+    let count = u32_at(file, p);
+    (0..count).map(|i| p + 4 + 4 * i).collect()
+}
+
+/// A GUID value whose descriptor declares 15 bytes: the crate reads 16 all the same, so the
+/// values after it (the channel, the payload) are not where the descriptors say; the shortcut
+/// must leave such a record to rendering instead of reading its channel one byte early.
+#[test]
+fn values_read_past_their_declared_size_are_left_to_rendering() {
+    let original = bundle_file(
+        "credssp_oracle/CON-LEG-TS1/Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
+    );
+    let chunk = FILE_HEADER;
+    let mut file = original.clone();
+    let mut shortened = 0;
+    for record in record_offsets(&original, chunk) {
+        // After the 13 System values (ActivityID is the 8th): the provider GUID.
+        for at in descriptor_offsets(&original, chunk, record)
+            .into_iter()
+            .skip(13)
+        {
+            if file[at..at + 4] == [16, 0, 0x0f, 0] {
+                file[at] = 15;
+                shortened += 1;
+            }
+        }
+    }
+    assert!(shortened > 10, "{shortened} GUIDs shortened");
+    fix_chunk_checksums(&mut file, chunk);
+    let out = read_both_ways(&file);
+    let untouched = read_both_ways(&original);
+    assert_eq!(out.events.len(), untouched.events.len());
+}
+
 /// A firewall log whose settings changed between rotations — a `#Time Format: UTC` section,
 /// then a local one — still has local times to settle: they are moved by the host's offset.
 #[test]
