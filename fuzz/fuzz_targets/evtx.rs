@@ -53,8 +53,8 @@ fuzz_target!(|data: &[u8]| {
     );
     // The shortcut leaves unparsed the chunks none of whose records it wants and unrendered
     // the records it does not want, so damage there (a string table the crate cannot read, a
-    // record it cannot render) is a failure only when everything is rendered: each such record
-    // is one the shortcut counts and a full render loses. Otherwise the reports are identical.
+    // record it cannot render) is a failure only when everything is rendered, which then loses
+    // the records the shortcut counts. Otherwise the reports are identical.
     let (fast_r, full_r) = (&fast.report, &full.report);
     if fast_r.failed == full_r.failed {
         assert_eq!(fast_r, full_r, "the shortcut reports otherwise");
@@ -65,10 +65,9 @@ fuzz_target!(|data: &[u8]| {
             fast_r.errors,
             full_r.errors
         );
-        let lost = full_r.failed - fast_r.failed;
         assert!(
-            fast_r.records >= full_r.records && fast_r.records - full_r.records <= lost,
-            "the shortcut counts {} records, rendering everything {} with {lost} more failures",
+            fast_r.records >= full_r.records,
+            "the shortcut counts {} records, rendering everything {} with fewer failures",
             fast_r.records,
             full_r.records
         );
