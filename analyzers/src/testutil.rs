@@ -103,7 +103,7 @@ pub fn system_data(
     binary: Option<&str>,
 ) -> Event {
     let mut f = vec![(
-        Box::<str>::from("Data"),
+        std::sync::Arc::<str>::from("Data"),
         FieldValue::List(data.iter().map(|s| (*s).into()).collect()),
     )];
     if let Some(b) = binary {

@@ -282,7 +282,7 @@ pub fn parse_hex_u64(text: &str) -> Option<u64> {
 ///   (`CertificateChain.TrustStatus.ErrorStatus@value`); repeated siblings get `_1`, `_2`, …
 ///   like the `evtx` crate's JSON; `xmlns` attributes are dropped.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fields(pub Vec<(Box<str>, FieldValue)>);
+pub struct Fields(pub Vec<(Arc<str>, FieldValue)>);
 
 impl Fields {
     /// The value of a field by exact name.

@@ -187,6 +187,32 @@ fn intern(s: &str) -> Arc<str> {
     arc
 }
 
+/// A field name, shared with every other field of that name read on this thread: names come
+/// from a few hundred templates, so each is allocated once rather than once per event. The
+/// cache is bounded (names past it are allocated as they come), so hostile input with endless
+/// distinct names costs only their own memory.
+pub fn field_name(name: &str) -> Arc<str> {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    const MAX_NAMES: usize = 8192;
+    thread_local! {
+        static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    }
+    NAMES
+        .try_with(|names| {
+            let mut names = names.borrow_mut();
+            if let Some(existing) = names.get(name) {
+                return existing.clone();
+            }
+            let arc: Arc<str> = Arc::from(name);
+            if names.len() < MAX_NAMES {
+                names.insert(arc.clone());
+            }
+            arc
+        })
+        .unwrap_or_else(|_| Arc::from(name))
+}
+
 /// Normalises one value: empty → `Null`, oversize → cut with a mark.
 pub fn cap_value(value: FieldValue) -> FieldValue {
     match value {
@@ -224,7 +250,7 @@ fn cap_fields(fields: Vec<(String, FieldValue)>) -> Fields {
                     }
                     k.truncate(end);
                 }
-                (k.into_boxed_str(), cap_value(v))
+                (field_name(&k), cap_value(v))
             })
             .collect(),
     )

@@ -115,7 +115,7 @@ fn fields(pairs: &[(&str, &str)]) -> Fields {
 /// A classic event's unnamed `Data` and optional `Binary`.
 pub fn data(items: &[&str], binary: Option<&str>) -> Fields {
     let mut f = vec![(
-        Box::<str>::from("Data"),
+        std::sync::Arc::<str>::from("Data"),
         FieldValue::List(items.iter().map(|s| (*s).into()).collect()),
     )];
     if let Some(b) = binary {
