@@ -22,7 +22,7 @@ use rdpsleuth_parser::{Event, FieldValue, Side, Timestamp};
 use crate::model::{Connection, EventIndex, Lane, Relation, Timelines};
 
 /// Rows rendered per parallel chunk (then written in order).
-pub(crate) const CHUNK_ROWS: usize = 16_384;
+pub(crate) const CHUNK_ROWS: usize = 4_096;
 /// Rows one worker renders into one buffer.
 pub(crate) const RUN_ROWS: usize = 512;
 /// Longest message kept, in characters.

@@ -46,7 +46,15 @@ pub fn frame_with(
     annotator: &dyn Annotator,
     opts: &ExportOptions,
 ) -> Result<DataFrame, ExportError> {
-    let all: Vec<Row<'_>> = rows_with(t, opts);
+    frame_of(&rows_with(t, opts), annotator)
+}
+
+/// Rows per row group of `events.parquet`: the file is built and written a row group at a
+/// time, so the memory it takes is bounded by one group, not by the number of events.
+pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// A frame of the given rows.
+fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, ExportError> {
     let n = all.len();
     let rendered: Vec<(Option<String>, String, String)> = all
         .par_iter()
@@ -180,11 +188,34 @@ pub fn write_parquet_with(
     opts: &ExportOptions,
     out: impl Write,
 ) -> Result<(), ExportError> {
-    let mut df = frame_with(t, annotator, opts)?;
-    ParquetWriter::new(out)
-        .with_compression(ParquetCompression::Snappy)
-        .finish(&mut df)
-        .map_err(frame_error)?;
+    write_groups(&rows_with(t, opts), annotator, out, ROW_GROUP_ROWS)
+}
+
+/// Writes the rows, `group_rows` per row group.
+fn write_groups(
+    rows: &[Row<'_>],
+    annotator: &dyn Annotator,
+    out: impl Write,
+    group_rows: usize,
+) -> Result<(), ExportError> {
+    let writer = ParquetWriter::new(out).with_compression(ParquetCompression::Snappy);
+    let mut groups = rows.chunks(group_rows.max(1));
+    let Some(first) = groups.next() else {
+        // No rows: the schema alone, from an empty frame.
+        let mut df = frame_of(&[], annotator)?;
+        writer.finish(&mut df).map_err(frame_error)?;
+        return Ok(());
+    };
+    let df = frame_of(first, annotator)?;
+    let mut batched = writer.batched(df.schema()).map_err(frame_error)?;
+    batched.write_batch(&df).map_err(frame_error)?;
+    drop(df);
+    for group in groups {
+        batched
+            .write_batch(&frame_of(group, annotator)?)
+            .map_err(frame_error)?;
+    }
+    batched.finish().map_err(frame_error)?;
     Ok(())
 }
 
@@ -226,6 +257,39 @@ mod tests {
             back.column("time_corrected").unwrap().dtype(),
             &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         );
+    }
+
+    #[test]
+    fn row_groups_read_back_as_the_whole_frame() {
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 2308, false);
+        events.extend(host_connection(
+            "SRV01",
+            guid(2),
+            30,
+            "10.0.0.5",
+            50000,
+            false,
+        ));
+        events.extend(client_attempt("WS2", guid(3), 90, "srv01", None, 0, true));
+        let t = crate::build(events, &[]);
+        let rows = crate::export::rows(&t);
+        assert!(rows.len() > 6, "{} rows", rows.len());
+        let whole = frame(&t, &DefaultAnnotator).unwrap();
+        for group_rows in [1, 3, rows.len(), rows.len() + 5] {
+            let mut buf = Vec::new();
+            write_groups(&rows, &DefaultAnnotator, &mut buf, group_rows).unwrap();
+            let back = ParquetReader::new(std::io::Cursor::new(buf))
+                .finish()
+                .unwrap();
+            assert!(back.equals_missing(&whole), "{group_rows} rows per group");
+        }
+        let mut buf = Vec::new();
+        write_groups(&[], &DefaultAnnotator, &mut buf, 4).unwrap();
+        let empty = ParquetReader::new(std::io::Cursor::new(buf))
+            .finish()
+            .unwrap();
+        assert_eq!(empty.height(), 0);
+        assert_eq!(empty.width(), whole.width());
     }
 
     #[test]
