@@ -51,7 +51,7 @@ pub fn frame_with(
 
 /// Rows per row group of `events.parquet`: the file is built and written a row group at a
 /// time, so the memory it takes is bounded by one group, not by the number of events.
-pub const ROW_GROUP_ROWS: usize = 65_536;
+pub const ROW_GROUP_ROWS: usize = 16_384;
 
 /// A frame of the given rows.
 fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, ExportError> {
