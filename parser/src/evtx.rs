@@ -444,6 +444,31 @@ struct ScanState {
     origins: Vec<([String; 3], Arc<Origin>, bool)>,
     /// Catalog answers by origin and event id.
     kinds: HashMap<(usize, u16), Option<EventKind>>,
+    /// Origins already decoded, by template definition and the raw substitutions that hold
+    /// provider, channel and computer (empty for literals): records of one template and
+    /// origin skip decoding and comparing their texts.
+    origin_memo: Vec<OriginMemo>,
+}
+
+/// A decoded origin and what it was decoded from.
+struct OriginMemo {
+    /// The template definition's chunk offset.
+    definition: usize,
+    /// Kind and bytes of each of the three substitutions (`None` for literals and absences).
+    raw: [Option<(u8, Box<[u8]>)>; 3],
+    /// Its index in [`ScanState::origins`].
+    index: usize,
+}
+
+/// Most memoised origins per chunk (a chunk writes a handful; crafted ones are decoded).
+const MAX_ORIGIN_MEMO: usize = 64;
+
+/// The raw substitution behind an origin source, for [`OriginMemo`].
+fn origin_raw<'c>(source: &ValueSource, values: &[Value<'c>]) -> Option<(u8, &'c [u8])> {
+    match source {
+        ValueSource::Slot { index, .. } => values.get(*index).map(|v| (v.kind, v.bytes)),
+        _ => None,
+    }
 }
 
 impl ScanState {
@@ -628,25 +653,54 @@ impl ChunkReader<'_> {
         {
             return None;
         }
-        let key = [
-            origin_text(&definition.provider, values)?,
-            origin_text(&definition.channel, values)?,
-            origin_text(&definition.computer, values)?,
+        let raw = [
+            origin_raw(&definition.provider, values),
+            origin_raw(&definition.channel, values),
+            origin_raw(&definition.computer, values),
         ];
-        // A record without a channel is an error once rendered: render it.
-        if key[1].is_empty() {
-            return None;
-        }
-        let index = match state.origins.iter().position(|(k, ..)| *k == key) {
-            Some(index) => index,
+        let memo = state.origin_memo.iter().find(|m| {
+            m.definition == at
+                && m.raw
+                    .iter()
+                    .zip(&raw)
+                    .all(|(known, now)| match (known, now) {
+                        (None, None) => true,
+                        (Some((k, b)), Some((kind, bytes))) => k == kind && **b == **bytes,
+                        _ => false,
+                    })
+        });
+        let index = match memo {
+            Some(memo) => memo.index,
             None => {
-                let origin = Arc::new(Origin {
-                    channel: key[1].clone(),
-                    computer: key[2].clone(),
-                });
-                let any_id = self.catalog.channel_has_any_id_entries(&key[1]);
-                state.origins.push((key, origin, any_id));
-                state.origins.len() - 1
+                let key = [
+                    origin_text(&definition.provider, values)?,
+                    origin_text(&definition.channel, values)?,
+                    origin_text(&definition.computer, values)?,
+                ];
+                // A record without a channel is an error once rendered: render it.
+                if key[1].is_empty() {
+                    return None;
+                }
+                let index = match state.origins.iter().position(|(k, ..)| *k == key) {
+                    Some(index) => index,
+                    None => {
+                        let origin = Arc::new(Origin {
+                            channel: key[1].clone(),
+                            computer: key[2].clone(),
+                        });
+                        let any_id = self.catalog.channel_has_any_id_entries(&key[1]);
+                        state.origins.push((key, origin, any_id));
+                        state.origins.len() - 1
+                    }
+                };
+                if state.origin_memo.len() < MAX_ORIGIN_MEMO {
+                    state.origin_memo.push(OriginMemo {
+                        definition: at,
+                        raw: raw.map(|r| r.map(|(kind, bytes)| (kind, Box::from(bytes)))),
+                        index,
+                    });
+                }
+                index
             }
         };
         let (key, origin, any_id) = state.origins.get(index)?;
@@ -669,22 +723,25 @@ impl ChunkReader<'_> {
             return Some(Decision::Render);
         }
         // The fields: in this template's EventData, or in the template of its payload value.
-        let (fields, field_values) = match (&definition.fields, definition.payload) {
-            (Some(fields), _) => (fields.clone(), &*values),
-            (None, Some(slot)) => {
-                let value = *values.get(slot)?;
-                if value.kind != kind::BINXML {
-                    return None;
+        let payload_definition;
+        let (fields, field_values): (&binxml::Fields, &[Value<'c>]) =
+            match (&definition.fields, definition.payload) {
+                (Some(fields), _) => (fields, &*values),
+                (None, Some(slot)) => {
+                    let value = *values.get(slot)?;
+                    if value.kind != kind::BINXML {
+                        return None;
+                    }
+                    let at = binxml::instance(chunk, value.at, payload)?;
+                    let range = value.at..value.at.saturating_add(value.bytes.len());
+                    if !inside(payload, &range) {
+                        return None;
+                    }
+                    payload_definition = state.definition(chunk, at)?;
+                    (payload_definition.fields.as_ref()?, &*payload)
                 }
-                let at = binxml::instance(chunk, value.at, payload)?;
-                let range = value.at..value.at.saturating_add(value.bytes.len());
-                if !inside(payload, &range) {
-                    return None;
-                }
-                (state.definition(chunk, at)?.fields.clone()?, &*payload)
-            }
-            (None, None) => return None,
-        };
+                (None, None) => return None,
+            };
         let mut read = Vec::with_capacity(names.len());
         for &name in names {
             if name == "Data" {
