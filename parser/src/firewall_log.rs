@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::catalog::{FIREWALL_LOG_PROVIDER, channel, firewall_log_id};
-use crate::event::{Event, FieldValue, Timestamp};
+use crate::event::{Event, FieldValue, MAX_FIELDS, Timestamp};
 use crate::input::{Format, InputReport, Source, SourceData};
 use crate::reader::{ReadOptions, ReadOutcome};
 use crate::record::{RawRecord, RawSystem};
@@ -25,6 +25,8 @@ use crate::text::{Collector, Lines, MAX_RECORD_BYTES, Place, decode, input_offse
 pub const TIME_BASIS_FIELD: &str = "TimeBasis";
 /// Field holding the UTC offset applied to an event's time (`+01:00`), once settled.
 pub const UTC_OFFSET_FIELD: &str = "UtcOffset";
+/// The fields the reader adds to each line's columns, in the order it adds them.
+const RESERVED_FIELDS: [&str; 2] = [TIME_BASIS_FIELD, UTC_OFFSET_FIELD];
 /// [`TIME_BASIS_FIELD`] value: local time read as if UTC (offset unknown or not yet settled).
 pub const TIME_LOCAL: &str = "local";
 /// [`TIME_BASIS_FIELD`] value: the time is UTC.
@@ -220,12 +222,16 @@ fn read_line(
         collector.counted(channel::FIREWALL_LOG, time);
         return;
     }
+    // Columns named like the reader's own fields are left out (a crafted header could
+    // otherwise mark a local line as UTC), and the rest leave room for those fields.
     let mut fields: Vec<(String, FieldValue)> = layout
         .columns
         .iter()
         .zip(&values)
         .enumerate()
         .filter(|(i, _)| Some(*i) != layout.date && Some(*i) != layout.time)
+        .filter(|(_, (name, _))| !RESERVED_FIELDS.contains(&name.as_str()))
+        .take(MAX_FIELDS - RESERVED_FIELDS.len())
         .map(|(_, (name, v))| {
             let value = if *v == "-" {
                 FieldValue::Null
@@ -755,6 +761,32 @@ mod tests {
             reports[0].time_basis.as_deref(),
             Some("UTC offset +01:00 given by the user")
         );
+    }
+
+    #[test]
+    fn columns_cannot_pass_for_the_readers_own_fields() {
+        // A header naming a `TimeBasis` column, and one with more columns than an event keeps.
+        let spoofed = "#Fields: date time action src-port dst-port TimeBasis UtcOffset\n\
+                       2024-02-06 08:31:01 DROP 50123 3389 utc +05:00\n";
+        let many: String = (0..600).map(|i| format!(" c{i}")).collect();
+        let values: String = (0..600).map(|i| format!(" {i}")).collect();
+        let wide = format!("#Fields: date time action{many}\n2024-02-06 08:31:01 DROP{values}\n");
+        for text in [spoofed.to_string(), wide] {
+            let out = read_text(&text, Some("SRV01"));
+            assert_eq!(out.events.len(), 1, "{:?}", out.report.errors);
+            assert_eq!(
+                out.events[0].fields.text(TIME_BASIS_FIELD),
+                Some(TIME_LOCAL)
+            );
+            let mut events = out.events;
+            let mut reports = vec![out.report];
+            settle_local_times(&mut events, &mut reports, &[("SRV01".into(), 60)]);
+            let fields = &events[0].fields;
+            assert_eq!(events[0].time.to_rfc3339(), "2024-02-06T07:31:01.0000000Z");
+            assert_eq!(fields.text(TIME_BASIS_FIELD), Some(TIME_UTC));
+            assert_eq!(fields.text(UTC_OFFSET_FIELD), Some("+01:00"));
+            assert!(fields.len() <= MAX_FIELDS);
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rdpsleuth_parser::evtx::{Selection, read_counted};
 use rdpsleuth_parser::firewall_log::{
-    self, TIME_BASIS_FIELD, TIME_LOCAL, TIME_UTC, settle_local_times,
+    self, TIME_BASIS_FIELD, TIME_LOCAL, TIME_UTC, UTC_OFFSET_FIELD, settle_local_times,
 };
 use rdpsleuth_parser::input::Location;
 use rdpsleuth_parser::reader::{ReadOptions, ReadOutcome};
@@ -237,4 +237,25 @@ fn local_section_after_a_utc_section_is_settled() {
         reports[0].time_basis.as_deref(),
         Some("UTC offset +02:00 given by the user")
     );
+}
+
+/// A `#Fields:` header naming a `TimeBasis` (or `UtcOffset`) column: the column must not pass
+/// for the reader's own marker, which says the line is still in local time and gets settled.
+#[test]
+fn firewall_columns_named_like_the_time_basis_are_left_out() {
+    let text = "#Fields: date time action protocol src-port dst-port TimeBasis UtcOffset\n\
+                2024-02-06 08:31:01 DROP TCP 50123 3389 - +05:00\n";
+    let source = memory_source(Format::FirewallLog);
+    let opts = ReadOptions::new(Catalog::global());
+    let out = firewall_log::read(&source, SourceData::Bytes(text.into()), &opts);
+    assert_eq!(out.events.len(), 1, "{:?}", out.report.errors);
+    assert_eq!(
+        out.events[0].fields.text(TIME_BASIS_FIELD),
+        Some(TIME_LOCAL)
+    );
+    let mut events = out.events;
+    let mut reports = vec![out.report];
+    settle_local_times(&mut events, &mut reports, &[("FUZZHOST".into(), -300)]);
+    assert_eq!(events[0].time.to_rfc3339(), "2024-02-06T13:31:01.0000000Z");
+    assert_eq!(events[0].fields.text(UTC_OFFSET_FIELD), Some("-05:00"));
 }
