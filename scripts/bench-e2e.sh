@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End-to-end cost of `rdpsleuth analyze` beside `evtx_dump -o jsonl` on the same EVTX files.
+#
+#   scripts/bench-e2e.sh DIR [DIR...]
+#
+# For each DIR: the EVTX files under it (found by their signature, whatever their names) are
+# given to both programs, once with 1 thread and once with all threads. rdpsleuth runs the whole
+# analysis (reading, timelines, diagnosis, every output written to a scratch folder);
+# evtx_dump renders every record of each file to JSONL (to /dev/null), one process per file, as
+# a responder would run it. Reported per run: wall time, the ratio rdpsleuth/evtx_dump, peak
+# RSS (the largest of evtx_dump's processes), records/s and MB/s of input. The machine, commit,
+# date and load come first, so the output can be pasted into BENCHMARKS.md.
+#
+# Needs a release build (`cargo build --release`, done here), evtx_dump 0.15.1
+# (`cargo install evtx --version 0.15.1`, taken from ~/.cargo/bin or PATH) and GNU time.
+# The generated 2 GiB corpus: `cargo run --release -p rdpsleuth-samples -- scale --size 2GiB --out DIR`.
+set -euo pipefail
+
+[ $# -ge 1 ] || { sed -n 2,16p "$0"; exit 2; }
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dump="$HOME/.cargo/bin/evtx_dump"
+[ -x "$dump" ] || dump="$(command -v evtx_dump)"
+gtime=/usr/bin/time
+[ -x "$gtime" ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 2; }
+
+cd "$root"
+cargo build --release -q
+bin="$root/target/release/rdpsleuth"
+cores="$(nproc)"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+echo "machine:   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $cores cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
+echo "commit:    $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- parser timelines analyzers src || echo ' (modified)')"
+echo "date:      $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "rustc:     $(rustc --version)"
+echo "evtx_dump: $("$dump" --version 2>/dev/null)"
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Seconds and peak KiB of one command, as "SECONDS KIB".
+measure() {
+    "$gtime" -f '%e %M' -o "$scratch/time" "$@" >/dev/null 2>"$scratch/stderr" || {
+        echo "failed: $*" >&2
+        tail -5 "$scratch/stderr" >&2
+    }
+    cat "$scratch/time" | tail -1
+}
+
+for dir in "$@"; do
+    dir="$(cd "$dir" && pwd)"
+    list="$scratch/files"
+    find "$dir" -type f -print0 | while IFS= read -r -d '' f; do
+        if [ "$(head -c 7 "$f" 2>/dev/null)" = "ElfFile" ]; then printf '%s\n' "$f"; fi
+    done | sort >"$list"
+    mapfile -t files <"$list"
+    bytes="$(cat "$list" | tr '\n' '\0' | du -cb --files0-from=- | tail -1 | cut -f1)"
+    mb="$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')"
+
+    # Records in the files, as rdpsleuth reports them read (every record, kept or not).
+    "$bin" analyze "${files[@]}" -o "$scratch/out" --quiet --json >"$scratch/summary.json"
+    records="$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(i["records"] for i in d["inputs"]))' "$scratch/summary.json" 2>/dev/null || echo 0)"
+
+    echo
+    echo "### $dir"
+    echo
+    echo "${#files[@]} EVTX files, $mb MB, $records records"
+    echo
+    echo "| threads | rdpsleuth analyze | evtx_dump -o jsonl | ratio | rdpsleuth peak RSS | evtx_dump peak RSS | rdpsleuth records/s | rdpsleuth MB/s |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for threads in 1 "$cores"; do
+        rm -rf "$scratch/out"
+        read -r r_s r_kib < <(measure "$bin" analyze "${files[@]}" -o "$scratch/out" --quiet --threads "$threads")
+        d_s=0
+        d_kib=0
+        for f in "${files[@]}"; do
+            read -r s kib < <(measure "$dump" -o jsonl -t "$threads" "$f")
+            d_s="$(awk -v a="$d_s" -v b="$s" 'BEGIN {print a + b}')"
+            [ "$kib" -gt "$d_kib" ] && d_kib="$kib"
+        done
+        awk -v t="$threads" -v r="$r_s" -v d="$d_s" -v rk="$r_kib" -v dk="$d_kib" -v n="$records" -v b="$bytes" 'BEGIN {
+            printf "| %d | %.2f s | %.2f s | %.2f | %.0f MiB | %.0f MiB | %.0f | %.1f |\n",
+                t, r, d, (d > 0 ? r / d : 0), rk / 1024, dk / 1024, (r > 0 ? n / r : 0), (r > 0 ? b / 1e6 / r : 0)
+        }'
+    done
+done
+echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
