@@ -3,7 +3,7 @@
 //! every member found is opened and read with the reader of its format, and the reports are
 //! settled and summarised into coverage as ingest does. Checked: sources sorted, unique and
 //! inside the archive, problems sorted and placed, every member's bytes recognised as the
-//! format discovery gave it and of the size it declared, every outcome against the reader
+//! format discovery gave it and no larger than it declared, every outcome against the reader
 //! invariants, and nothing written to disk.
 #![no_main]
 
@@ -104,11 +104,14 @@ fuzz_target!(|data: &[u8]| {
                 "{}: the bytes opened are not what discovery recognised",
                 source.display
             );
-            assert_eq!(
-                bytes.len() as u64,
-                source.size,
-                "{}: opened another size than declared",
-                source.display
+            // Never more than declared (the archive limits are checked on declared sizes);
+            // fewer when the size fields were damaged but the CRC still matches.
+            assert!(
+                bytes.len() as u64 <= source.size,
+                "{}: opened {} bytes, {} declared",
+                source.display,
+                bytes.len(),
+                source.size
             );
         }
         let outcome = read_source(&discovery, source, &opts);
