@@ -159,6 +159,10 @@ pub struct MissingChannel {
     pub optional: bool,
     /// What the analysis loses without it.
     pub why: String,
+    /// Inputs of this host that are this log's file but hold no record (collected, but
+    /// cleared, disabled or never written).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty_inputs: Vec<String>,
 }
 
 /// One host's logs.
@@ -246,6 +250,15 @@ impl Coverage {
             }
         }
         merge_short_names(&mut hosts);
+        // EVTX files that hold no record: (host hint, channel, input).
+        let empty: Vec<(&str, &str, &str)> = reports
+            .iter()
+            .filter_map(|r| {
+                let channel = r.empty_channel.as_deref()?;
+                let host = r.host.as_deref().map(str::trim).filter(|h| !h.is_empty())?;
+                Some((host, channel, r.path.as_str()))
+            })
+            .collect();
         let hosts = hosts
             .into_values()
             .map(|(mut spellings, channels)| {
@@ -259,7 +272,21 @@ impl Coverage {
                     c.inputs.sort();
                 }
                 let roles = roles_of(&channels);
-                let missing = missing_for(&roles, &channels);
+                let mut missing = missing_for(&roles, &channels);
+                let named = |hint: &str| {
+                    std::iter::once(&host)
+                        .chain(&spellings)
+                        .any(|n| same_host(n, hint))
+                };
+                for m in &mut missing {
+                    m.empty_inputs = empty
+                        .iter()
+                        .filter(|(h, c, _)| c.eq_ignore_ascii_case(&m.channel) && named(h))
+                        .map(|(_, _, input)| input.to_string())
+                        .collect();
+                    m.empty_inputs.sort();
+                    m.empty_inputs.dedup();
+                }
                 HostCoverage {
                     host,
                     aliases: spellings,
@@ -369,6 +396,7 @@ fn missing_for(roles: &[Role], channels: &[ChannelCoverage]) -> Vec<MissingChann
             role: e.role,
             optional: e.optional,
             why: e.why.to_string(),
+            empty_inputs: Vec::new(),
         })
         .collect()
 }
@@ -432,6 +460,9 @@ impl fmt::Display for Coverage {
                             (None, false) => {}
                             (Some(role), false) => text.push_str(&format!(" ({})", role.name())),
                         }
+                        if !m.empty_inputs.is_empty() {
+                            text.push_str(" [collected, but empty]");
+                        }
                         text
                     })
                     .collect::<Vec<_>>()
@@ -485,6 +516,7 @@ mod tests {
             errors: Vec::new(),
             skipped: None,
             time_basis: None,
+            empty_channel: None,
             channels: spans
                 .iter()
                 .map(|(channel, host, first, last, records)| ChannelSpan {
@@ -569,6 +601,46 @@ mod tests {
         assert!(text.starts_with("HOST"));
         assert!(text.contains("RdpCoreTS/Operational"));
         assert!(text.contains("missing: RemoteConnectionManager/Operational (host)"));
+    }
+
+    #[test]
+    fn a_collected_but_empty_log_is_named_in_its_missing_entry() {
+        let mut empty_capi2 = report("SRV/CAPI2.evtx", Some("SRV"), &[]);
+        empty_capi2.empty_channel = Some(channel::CAPI2.to_string());
+        let mut other_host = report("WKS/CAPI2.evtx", Some("WKS"), &[]);
+        other_host.empty_channel = Some(channel::CAPI2.to_string());
+        let reports = [
+            report(
+                "SRV/RdpCoreTS.evtx",
+                Some("SRV"),
+                &[(channel::RDPCORETS, "SRV.corp.local", 100, 200, 5)],
+            ),
+            empty_capi2,
+            other_host,
+        ];
+        let coverage = Coverage::from_reports(&reports, Catalog::global());
+        let srv = coverage.host("srv").unwrap();
+        let capi2 = srv
+            .missing
+            .iter()
+            .find(|m| m.channel == channel::CAPI2)
+            .unwrap();
+        assert_eq!(capi2.empty_inputs, vec!["SRV/CAPI2.evtx".to_string()]);
+        // Other missing logs were not collected at all.
+        let rcm = srv
+            .missing
+            .iter()
+            .find(|m| m.channel == channel::RCM)
+            .unwrap();
+        assert!(rcm.empty_inputs.is_empty());
+        assert!(
+            coverage
+                .to_string()
+                .contains("CAPI2/Operational (optional) [collected, but empty]")
+        );
+        // An empty log makes no host of its own and no channel present.
+        assert_eq!(coverage.hosts.len(), 1);
+        assert!(!srv.has(channel::CAPI2));
     }
 
     #[test]

@@ -284,8 +284,25 @@ pub fn read_counted(
         }
     }
     spans.into_report(&mut report);
+    if report.records == 0 && report.failed == 0 && report.errors.is_empty() {
+        report.empty_channel = channel_of_file_name(&source.display)
+            .filter(|channel| opts.catalog.channel_is_relevant(channel));
+    }
     count.records = report.records;
     (ReadOutcome { events, report }, count)
+}
+
+/// The channel an exported log's file name gives: `Microsoft-Windows-CAPI2%4Operational.evtx`
+/// (and Velociraptor's `%254`) is `Microsoft-Windows-CAPI2/Operational`; `System.evtx` is
+/// `System`. The last component of a path or archive member is used.
+pub fn channel_of_file_name(display: &str) -> Option<String> {
+    let name = display.rsplit(['/', '\\', '!']).next()?;
+    let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+    let lower = decoded.to_ascii_lowercase();
+    let stem_len = lower.strip_suffix(".evtx")?.len();
+    let stem = decoded.get(..stem_len)?.replace("%4", "/");
+    let stem = stem.trim();
+    (!stem.is_empty()).then(|| stem.to_string())
 }
 
 /// Adds a problem that lost no record (a checksum mismatch): listed, not counted as failed.
@@ -1069,6 +1086,61 @@ mod tests {
         assert!(inside(&values, &(0..16)));
         assert!(!inside(&values, &(0..15)));
         assert!(!inside(&values, &(1..40)));
+    }
+
+    #[test]
+    fn channels_from_file_names() {
+        let cases = [
+            (
+                "C/Logs/Microsoft-Windows-CAPI2%4Operational.evtx",
+                Some("Microsoft-Windows-CAPI2/Operational"),
+            ),
+            (
+                "c.zip!uploads/auto/C%3A/Windows/System32/winevt/Logs/Microsoft-Windows-TerminalServices-RDPClient%254Operational.evtx",
+                Some("Microsoft-Windows-TerminalServices-RDPClient/Operational"),
+            ),
+            ("HOST\\System.EVTX", Some("System")),
+            ("HOST/notes.txt", None),
+            ("HOST/.evtx", None),
+        ];
+        for (display, want) in cases {
+            assert_eq!(channel_of_file_name(display).as_deref(), want, "{display}");
+        }
+    }
+
+    #[test]
+    fn an_empty_log_names_its_channel_from_the_file_name() {
+        // A real file header (from a sample bundle) saying the log holds no chunk.
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../samples/bundles/private_key_keyset/NW-TS01/System.evtx");
+        let Ok(bytes) = std::fs::read(&sample) else {
+            panic!("sample bundle file {} is there", sample.display());
+        };
+        let mut header = bytes[..FILE_HEADER_SIZE as usize].to_vec();
+        header[8..24].fill(0); // first and last chunk numbers
+        header[42..44].fill(0); // chunk count
+        let crc = evtx::checksum_ieee(&header[..120]);
+        header[124..128].copy_from_slice(&crc.to_le_bytes());
+        let opts = ReadOptions::new(Catalog::global());
+        let empty =
+            |name: &str| read(&source(name), SourceData::Bytes(header.clone()), &opts).report;
+        let capi2 = empty("HOST/Microsoft-Windows-CAPI2%4Operational.evtx");
+        assert_eq!(capi2.records, 0);
+        assert!(capi2.errors.is_empty(), "{:?}", capi2.errors);
+        assert_eq!(
+            capi2.empty_channel.as_deref(),
+            Some("Microsoft-Windows-CAPI2/Operational")
+        );
+        // A channel the catalog does not want, or a name that gives none, is not reported.
+        assert_eq!(
+            empty("HOST/Microsoft-Windows-Sysmon%4Operational.evtx").empty_channel,
+            None
+        );
+        assert_eq!(empty("HOST/export.evtx").empty_channel, None);
+        // A log with records is not empty.
+        let full = read(&source("HOST/System.evtx"), SourceData::Bytes(bytes), &opts).report;
+        assert!(full.records > 0);
+        assert_eq!(full.empty_channel, None);
     }
 
     #[test]

@@ -182,6 +182,7 @@ fn ingest_here<P: AsRef<Path>>(
             skipped: Some("could not be used".to_string()),
             time_basis: None,
             channels: Vec::new(),
+            empty_channel: None,
         };
         report.error(problem.error.clone());
         reports.push(report);

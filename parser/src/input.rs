@@ -309,6 +309,11 @@ pub struct InputReport {
     pub time_basis: Option<String>,
     /// Channels and the time they cover.
     pub channels: Vec<ChannelSpan>,
+    /// For an EVTX file that was read whole and holds no record: the channel its file name
+    /// gives (`Microsoft-Windows-CAPI2%4Operational.evtx`), so coverage can say the log was
+    /// collected but is empty (cleared, disabled or never written) rather than absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty_channel: Option<String>,
 }
 
 impl InputReport {
@@ -325,6 +330,7 @@ impl InputReport {
             skipped: None,
             time_basis: None,
             channels: Vec::new(),
+            empty_channel: None,
         }
     }
 

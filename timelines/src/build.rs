@@ -793,6 +793,7 @@ mod tests {
             errors: vec![],
             skipped: None,
             time_basis: None,
+            empty_channel: None,
             channels,
         };
         let reports = vec![
@@ -954,6 +955,7 @@ mod tests {
                 errors: vec![],
                 skipped: None,
                 time_basis: None,
+                empty_channel: None,
                 channels: vec![rdpsleuth_parser::input::ChannelSpan {
                     channel: "System".into(),
                     host: "SRV01.corp.local".into(),
@@ -972,6 +974,7 @@ mod tests {
                 errors: vec![],
                 skipped: None,
                 time_basis: None,
+                empty_channel: None,
                 channels: vec![],
             },
         ];

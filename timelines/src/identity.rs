@@ -377,6 +377,7 @@ mod tests {
             errors: vec![],
             skipped: None,
             time_basis: None,
+            empty_channel: None,
             channels: computers
                 .iter()
                 .map(|(c, n)| ChannelSpan {
