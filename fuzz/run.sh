@@ -38,9 +38,9 @@ for target in "${targets[@]}"; do
     log="target/fuzz/logs/$target.log"
     echo "== fuzz $target (${seconds} s)"
     if ! "${fuzz[@]}" "$target" "${corpora[@]}" -- "${options[@]}" >"$log" 2>&1; then
-        grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)' "$log" | tail -60
+        grep -a -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)' "$log" | tail -60
         echo "fuzz target $target failed: see $log and target/fuzz/artifacts/$target/" >&2
         exit 1
     fi
-    grep -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb' "$log" || true
+    grep -a -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb' "$log" || true
 done
