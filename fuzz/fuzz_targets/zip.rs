@@ -24,7 +24,8 @@ use rdpsleuth_parser::{Catalog, Format, SourceData};
 /// The archive's name: a Velociraptor collection of host `FUZZ01`.
 const ARCHIVE_NAME: &str = "Collection-FUZZ01-2024-02-06T08_31_00Z.zip";
 
-/// A folder of this process for the archive (in memory where `/dev/shm` exists).
+/// A folder of this process for the archive (in memory where `/dev/shm` exists), created for
+/// each input and removed after it.
 fn scratch() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -34,10 +35,7 @@ fn scratch() -> &'static PathBuf {
         } else {
             std::env::temp_dir()
         };
-        let dir = base.join(format!("rdpsleuth-fuzz-zip-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        dir
+        base.join(format!("rdpsleuth-fuzz-zip-{}", std::process::id()))
     })
 }
 
@@ -45,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
     let catalog = Catalog::global();
     let archive = archive_bytes(data);
     let dir = scratch();
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     let path = dir.join(ARCHIVE_NAME);
     std::fs::write(&path, &archive)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
@@ -136,4 +135,6 @@ fuzz_target!(|data: &[u8]| {
         1,
         "discovery or reading wrote to disk: {left:?}"
     );
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(dir);
 });
