@@ -38,7 +38,9 @@ impl Timestamp {
 
     /// From a Windows FILETIME (100 ns ticks since 1601-01-01 UTC).
     pub fn from_filetime(filetime: u64) -> Self {
-        Timestamp((filetime as i128 - Self::FILETIME_UNIX_OFFSET as i128) as i64)
+        // FILETIMEs past i64's range (year 30828 on) are clamped, never wrapped to the past.
+        let ticks = filetime as i128 - Self::FILETIME_UNIX_OFFSET as i128;
+        Timestamp(ticks.min(i64::MAX as i128) as i64)
     }
 
     /// As a Windows FILETIME; `None` before 1601.
@@ -465,6 +467,14 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filetimes_past_the_range_are_clamped_not_wrapped() {
+        let last = Timestamp::from_filetime(u64::MAX);
+        assert_eq!(last, Timestamp(i64::MAX));
+        assert!(Timestamp::from_filetime(u64::MAX / 2 + 12_345) > Timestamp::from_filetime(0));
+        assert_eq!(Timestamp::from_filetime(0).to_filetime(), Some(0));
+    }
 
     #[test]
     fn timestamp_round_trips_seven_digits() {
