@@ -175,41 +175,7 @@ impl EvtxWriter {
 
     /// Append the next record.
     pub fn push(&mut self, record: &EventRecord) -> Result<(), WriteError> {
-        let index = self.written;
-        let located = |source| WriteError::Record {
-            index,
-            record_id: record.record_id,
-            source,
-        };
-        if let Some(previous) = self
-            .last_id
-            .filter(|&previous| record.record_id <= previous)
-        {
-            return Err(located(RecordError::IdNotIncreasing { previous }));
-        }
-        let written_time =
-            filetime(&record.time_created).map_err(|err| located(RecordError::Time(err)))?;
-        let instance = event_instance(record);
-        let appended = self
-            .current
-            .append(record.record_id, written_time, &instance)
-            .map_err(|err| located(err.into()))?;
-        if let Append::Full = appended {
-            self.seal()?;
-            let retried = self
-                .current
-                .append(record.record_id, written_time, &instance)
-                .map_err(|err| located(err.into()))?;
-            // An empty chunk takes any record that fits a chunk at all.
-            if let Append::Full = retried {
-                return Err(located(RecordError::Encode(EncodeError::RecordTooLarge {
-                    limit: crate::chunk::MAX_RECORD_SIZE,
-                })));
-            }
-        }
-        self.last_id = Some(record.record_id);
-        self.written += 1;
-        Ok(())
+        self.append(record)
     }
 
     /// Close the current chunk and put it in its place, over the oldest chunk once the file
@@ -338,6 +304,82 @@ pub struct EvtxStreamWriter<W: std::io::Write + std::io::Seek> {
     written: u64,
 }
 
+/// Appending records in order to the current chunk, sealing it when full: what the file
+/// writer and the streaming writer share.
+trait RecordAppend {
+    /// The chunk being filled.
+    fn current(&mut self) -> &mut ChunkBuilder;
+    /// The last record id written and the number of records written.
+    fn progress(&mut self) -> (&mut Option<u64>, &mut u64);
+    /// Closes the current chunk and starts an empty one.
+    fn seal_current(&mut self) -> Result<(), WriteError>;
+
+    /// Appends the next record (ids must increase).
+    fn append(&mut self, record: &EventRecord) -> Result<(), WriteError> {
+        let index = *self.progress().1;
+        let located = |source| WriteError::Record {
+            index,
+            record_id: record.record_id,
+            source,
+        };
+        if let Some(previous) = self
+            .progress()
+            .0
+            .filter(|&previous| record.record_id <= previous)
+        {
+            return Err(located(RecordError::IdNotIncreasing { previous }));
+        }
+        let written_time =
+            filetime(&record.time_created).map_err(|err| located(RecordError::Time(err)))?;
+        let instance = event_instance(record);
+        let appended = self
+            .current()
+            .append(record.record_id, written_time, &instance)
+            .map_err(|err| located(err.into()))?;
+        if let Append::Full = appended {
+            self.seal_current()?;
+            let retried = self
+                .current()
+                .append(record.record_id, written_time, &instance)
+                .map_err(|err| located(err.into()))?;
+            // An empty chunk takes any record that fits a chunk at all.
+            if let Append::Full = retried {
+                return Err(located(RecordError::Encode(EncodeError::RecordTooLarge {
+                    limit: crate::chunk::MAX_RECORD_SIZE,
+                })));
+            }
+        }
+        let (last_id, written) = self.progress();
+        *last_id = Some(record.record_id);
+        *written += 1;
+        Ok(())
+    }
+}
+
+impl RecordAppend for EvtxWriter {
+    fn current(&mut self) -> &mut ChunkBuilder {
+        &mut self.current
+    }
+    fn progress(&mut self) -> (&mut Option<u64>, &mut u64) {
+        (&mut self.last_id, &mut self.written)
+    }
+    fn seal_current(&mut self) -> Result<(), WriteError> {
+        self.seal()
+    }
+}
+
+impl<W: std::io::Write + std::io::Seek> RecordAppend for EvtxStreamWriter<W> {
+    fn current(&mut self) -> &mut ChunkBuilder {
+        &mut self.current
+    }
+    fn progress(&mut self) -> (&mut Option<u64>, &mut u64) {
+        (&mut self.last_id, &mut self.written)
+    }
+    fn seal_current(&mut self) -> Result<(), WriteError> {
+        self.seal()
+    }
+}
+
 fn io_error(error: std::io::Error) -> WriteError {
     WriteError::Io(error.to_string())
 }
@@ -367,40 +409,7 @@ impl<W: std::io::Write + std::io::Seek> EvtxStreamWriter<W> {
 
     /// Append the next record.
     pub fn push(&mut self, record: &EventRecord) -> Result<(), WriteError> {
-        let index = self.written;
-        let located = |source| WriteError::Record {
-            index,
-            record_id: record.record_id,
-            source,
-        };
-        if let Some(previous) = self
-            .last_id
-            .filter(|&previous| record.record_id <= previous)
-        {
-            return Err(located(RecordError::IdNotIncreasing { previous }));
-        }
-        let written_time =
-            filetime(&record.time_created).map_err(|err| located(RecordError::Time(err)))?;
-        let instance = event_instance(record);
-        let appended = self
-            .current
-            .append(record.record_id, written_time, &instance)
-            .map_err(|err| located(err.into()))?;
-        if let Append::Full = appended {
-            self.seal()?;
-            let retried = self
-                .current
-                .append(record.record_id, written_time, &instance)
-                .map_err(|err| located(err.into()))?;
-            if let Append::Full = retried {
-                return Err(located(RecordError::Encode(EncodeError::RecordTooLarge {
-                    limit: crate::chunk::MAX_RECORD_SIZE,
-                })));
-            }
-        }
-        self.last_id = Some(record.record_id);
-        self.written += 1;
-        Ok(())
+        self.append(record)
     }
 
     fn seal(&mut self) -> Result<(), WriteError> {
