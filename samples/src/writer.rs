@@ -216,40 +216,23 @@ impl EvtxWriter {
             self.seal()?;
         }
         let count = self.slots.len();
-        let oldest = match self.capacity {
-            Some(capacity) if self.sealed > capacity as u64 => {
-                (self.sealed % capacity as u64) as usize
-            }
-            _ => 0,
-        };
-        let current = (oldest + count - 1) % count;
-        let next_record_id = self.last_id.map_or(1, |id| id.saturating_add(1));
-        // At most MAX_CHUNKS slots, checked as they were filled.
-        let chunk_count = u16::try_from(count).unwrap_or(MAX_CHUNKS);
-        let (oldest16, current16) = (oldest as u16, current as u16);
-
+        let layout = Layout::of(count, self.capacity, self.sealed, self.last_id, self.dirty);
         let mut bytes = Vec::with_capacity(FILE_HEADER_SIZE + count * CHUNK_SIZE);
-        bytes.extend_from_slice(&file_header(
-            u64::from(oldest16),
-            u64::from(current16),
-            next_record_id,
-            chunk_count,
-            if self.dirty { FILE_FLAG_DIRTY } else { 0 },
-        ));
+        bytes.extend_from_slice(&layout.header);
         for slot in &self.slots {
             bytes.extend_from_slice(&slot.data);
         }
         let records_kept = self.slots.iter().map(|slot| slot.records).sum();
-        let first_record_id = self.slots.get(oldest).and_then(|slot| slot.first_id);
+        let first_record_id = self.slots.get(layout.oldest).and_then(|slot| slot.first_id);
         Ok(WrittenLog {
             bytes,
-            chunk_count,
-            oldest_chunk: oldest16,
-            current_chunk: current16,
+            chunk_count: layout.chunk_count,
+            oldest_chunk: layout.oldest_chunk,
+            current_chunk: layout.current_chunk,
             records_written: self.written,
             records_kept,
             first_record_id,
-            next_record_id,
+            next_record_id: layout.next_record_id,
         })
     }
 }
@@ -443,39 +426,72 @@ impl<W: std::io::Write + std::io::Seek> EvtxStreamWriter<W> {
             self.seal()?;
         }
         let count = self.slots.len();
-        let oldest = match self.capacity {
-            Some(capacity) if self.sealed > capacity as u64 => {
-                (self.sealed % capacity as u64) as usize
-            }
-            _ => 0,
-        };
-        let current = (oldest + count - 1) % count;
-        let next_record_id = self.last_id.map_or(1, |id| id.saturating_add(1));
-        let chunk_count = u16::try_from(count).unwrap_or(MAX_CHUNKS);
-        let (oldest16, current16) = (oldest as u16, current as u16);
-        let header = file_header(
-            u64::from(oldest16),
-            u64::from(current16),
-            next_record_id,
-            chunk_count,
-            if self.dirty { FILE_FLAG_DIRTY } else { 0 },
-        );
+        let layout = Layout::of(count, self.capacity, self.sealed, self.last_id, self.dirty);
         self.sink
             .seek(std::io::SeekFrom::Start(0))
             .map_err(io_error)?;
-        self.sink.write_all(&header).map_err(io_error)?;
+        self.sink.write_all(&layout.header).map_err(io_error)?;
         self.sink.flush().map_err(io_error)?;
         let log = StreamedLog {
-            chunk_count,
-            oldest_chunk: oldest16,
-            current_chunk: current16,
+            chunk_count: layout.chunk_count,
+            oldest_chunk: layout.oldest_chunk,
+            current_chunk: layout.current_chunk,
             records_written: self.written,
             records_kept: self.slots.iter().map(|(records, _)| records).sum(),
-            first_record_id: self.slots.get(oldest).and_then(|(_, first)| *first),
-            next_record_id,
+            first_record_id: self.slots.get(layout.oldest).and_then(|(_, first)| *first),
+            next_record_id: layout.next_record_id,
             file_size: (FILE_HEADER_SIZE + count * CHUNK_SIZE) as u64,
         };
         Ok((log, self.sink))
+    }
+}
+
+/// Where the chunks of a finished log lie, and its file header: the same for both writers.
+struct Layout {
+    /// Slot of the oldest chunk.
+    oldest: usize,
+    oldest_chunk: u16,
+    current_chunk: u16,
+    chunk_count: u16,
+    next_record_id: u64,
+    header: Vec<u8>,
+}
+
+impl Layout {
+    /// `count` slots filled, `sealed` chunks sealed in all (more than the capacity once the
+    /// log wrapped).
+    fn of(
+        count: usize,
+        capacity: Option<usize>,
+        sealed: u64,
+        last_id: Option<u64>,
+        dirty: bool,
+    ) -> Layout {
+        let oldest = match capacity {
+            Some(capacity) if sealed > capacity as u64 => (sealed % capacity as u64) as usize,
+            _ => 0,
+        };
+        let current = (oldest + count - 1) % count;
+        let next_record_id = last_id.map_or(1, |id| id.saturating_add(1));
+        // At most MAX_CHUNKS slots, checked as they were filled.
+        let chunk_count = u16::try_from(count).unwrap_or(MAX_CHUNKS);
+        let (oldest_chunk, current_chunk) = (oldest as u16, current as u16);
+        let header = file_header(
+            u64::from(oldest_chunk),
+            u64::from(current_chunk),
+            next_record_id,
+            chunk_count,
+            if dirty { FILE_FLAG_DIRTY } else { 0 },
+        )
+        .to_vec();
+        Layout {
+            oldest,
+            oldest_chunk,
+            current_chunk,
+            chunk_count,
+            next_record_id,
+            header,
+        }
     }
 }
 
