@@ -43,7 +43,7 @@ measure() {
         echo "failed: $*" >&2
         tail -5 "$scratch/stderr" >&2
     }
-    cat "$scratch/time" | tail -1
+    tail -1 "$scratch/time"
 }
 
 for dir in "$@"; do
@@ -53,7 +53,7 @@ for dir in "$@"; do
         if [ "$(head -c 7 "$f" 2>/dev/null)" = "ElfFile" ]; then printf '%s\n' "$f"; fi
     done | sort >"$list"
     mapfile -t files <"$list"
-    bytes="$(cat "$list" | tr '\n' '\0' | du -cb --files0-from=- | tail -1 | cut -f1)"
+    bytes="$(tr '\n' '\0' <"$list" | du -cb --files0-from=- | tail -1 | cut -f1)"
     mb="$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}')"
 
     # Records in the files, as rdpsleuth reports them read (every record, kept or not).
