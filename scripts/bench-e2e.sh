@@ -78,8 +78,10 @@ for dir in "$@"; do
             [ "$kib" -gt "$d_kib" ] && d_kib="$kib"
         done
         awk -v t="$threads" -v r="$r_s" -v d="$d_s" -v rk="$r_kib" -v dk="$d_kib" -v n="$records" -v b="$bytes" 'BEGIN {
-            printf "| %d | %.2f s | %.2f s | %.2f | %.0f MiB | %.0f MiB | %.0f | %.1f |\n",
-                t, r, d, (d > 0 ? r / d : 0), rk / 1024, dk / 1024, (r > 0 ? n / r : 0), (r > 0 ? b / 1e6 / r : 0)
+            # GNU time reports hundredths: a run under 0.01 s has no ratio.
+            ratio = (d > 0 ? sprintf("%.2f", r / d) : "–")
+            printf "| %d | %.2f s | %.2f s | %s | %.0f MiB | %.0f MiB | %.0f | %.1f |\n",
+                t, r, d, ratio, rk / 1024, dk / 1024, (r > 0 ? n / r : 0), (r > 0 ? b / 1e6 / r : 0)
         }'
     done
 done
