@@ -11,6 +11,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use crate::flatten::{SYSTEM_VALUES, SystemSlot};
+
 /// Size of an EVTX chunk header; the first record follows it.
 pub(crate) const CHUNK_HEADER_SIZE: usize = 512;
 /// Record header: magic, size, record id, FILETIME.
@@ -51,10 +53,14 @@ pub(crate) mod kind {
     pub const INT64: u8 = 0x09;
     /// Unsigned 64-bit integer.
     pub const UINT64: u8 = 0x0a;
+    /// A 32-bit boolean.
+    pub const BOOL: u8 = 0x0d;
     /// Bytes, rendered as upper-case hex.
     pub const BINARY: u8 = 0x0e;
     /// A GUID.
     pub const GUID: u8 = 0x0f;
+    /// A pointer-sized integer, rendered as hex of its width.
+    pub const SIZE_T: u8 = 0x10;
     /// A FILETIME.
     pub const FILETIME: u8 = 0x11;
     /// A SID.
@@ -67,6 +73,8 @@ pub(crate) mod kind {
     pub const BINXML: u8 = 0x21;
     /// NUL-terminated UTF-16LE strings one after the other.
     pub const STRING_ARRAY: u8 = 0x81;
+    /// The bit that makes any type an array of it.
+    pub const ARRAY: u8 = 0x80;
 }
 
 /// BinXml tokens (MS-EVEN6 2.2.11); the 0x40 bit marks "more of the same follows".
@@ -240,8 +248,9 @@ impl<'c> Value<'c> {
     }
 
     /// The text the crate renders for this value, for the types whose rendering is plain:
-    /// strings without control or replacement characters, integers, hex integers and binary.
-    /// `None` for any other value (the record is then rendered to know).
+    /// strings without control or replacement characters, integers, hex integers, binary,
+    /// booleans, GUIDs, SIDs and FILETIMEs before year 10000. `None` for any other value (the
+    /// record is then rendered to know).
     pub fn text(&self) -> Option<Cow<'c, str>> {
         let b = self.bytes;
         let fixed = |n: usize| b.len() == n;
@@ -267,6 +276,17 @@ impl<'c> Value<'c> {
             kind::UINT64 if fixed(8) => Cow::Owned(u64_at(b, 0)?.to_string()),
             kind::HEX_INT32 if fixed(4) => Cow::Owned(format!("{:#x}", u32_at(b, 0)?)),
             kind::HEX_INT64 if fixed(8) => Cow::Owned(format!("{:#x}", u64_at(b, 0)?)),
+            kind::SIZE_T if fixed(4) => Cow::Owned(format!("{:#x}", u32_at(b, 0)?)),
+            kind::SIZE_T if fixed(8) => Cow::Owned(format!("{:#x}", u64_at(b, 0)?)),
+            // Windows writes 0 and 1; other values render as the integer they hold.
+            kind::BOOL if fixed(4) => Cow::Owned(match u32_at(b, 0)? as i32 {
+                0 => "false".to_string(),
+                1 => "true".to_string(),
+                other => other.to_string(),
+            }),
+            kind::GUID if fixed(16) => Cow::Owned(guid_text(b)?),
+            kind::SID => Cow::Owned(sid_text(b)?),
+            kind::FILETIME if fixed(8) => Cow::Owned(filetime_text(u64_at(b, 0)?)?),
             kind::BINARY if b.len() <= MAX_TEXT_CHARS => {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
                 let mut text = String::with_capacity(b.len() * 2);
@@ -280,6 +300,73 @@ impl<'c> Value<'c> {
         })
     }
 }
+
+/// A GUID as Windows renders it: braced, lower-case, the first three groups little-endian.
+fn guid_text(b: &[u8]) -> Option<String> {
+    let bytes: &[u8; 16] = b.try_into().ok()?;
+    let [a0, a1, a2, a3, b0, b1, c0, c1, rest @ ..] = *bytes;
+    let mut text = String::with_capacity(38);
+    text.push('{');
+    let group = |text: &mut String, bytes: &[u8]| {
+        for byte in bytes {
+            text.push_str(&format!("{byte:02x}"));
+        }
+    };
+    group(&mut text, &[a3, a2, a1, a0]);
+    text.push('-');
+    group(&mut text, &[b1, b0]);
+    text.push('-');
+    group(&mut text, &[c1, c0]);
+    text.push('-');
+    group(&mut text, rest.get(..2)?);
+    text.push('-');
+    group(&mut text, rest.get(2..)?);
+    text.push('}');
+    Some(text)
+}
+
+/// A SID as `S-revision-authority-sub…`: the authority is 48-bit big-endian, each
+/// sub-authority 32-bit little-endian. Only SIDs whose size matches their sub-authority count.
+fn sid_text(b: &[u8]) -> Option<String> {
+    let (&revision, rest) = b.split_first()?;
+    let (&count, rest) = rest.split_first()?;
+    let authority = rest.get(..6)?;
+    let subs = rest.get(6..)?;
+    if subs.len() != 4 * usize::from(count) {
+        return None;
+    }
+    let mut value = 0u64;
+    for byte in authority {
+        value = value << 8 | u64::from(*byte);
+    }
+    let mut text = format!("S-{revision}-{value}");
+    for sub in subs.chunks_exact(4) {
+        text.push_str(&format!("-{}", u32_at(sub, 0)?));
+    }
+    Some(text)
+}
+
+/// A FILETIME as `YYYY-MM-DDTHH:MM:SS.fffffffZ`, the seven fractional digits it counts; `None`
+/// from year 10000 on, which Windows renders differently.
+fn filetime_text(filetime: u64) -> Option<String> {
+    const TICKS: u64 = 10_000_000;
+    const UNIX_EPOCH_SECONDS: i64 = 11_644_473_600;
+    if filetime >= FIRST_FILETIME_PAST_9999 {
+        return None;
+    }
+    let seconds = i64::try_from(filetime / TICKS).ok()? - UNIX_EPOCH_SECONDS;
+    let time = chrono::DateTime::from_timestamp(seconds, 0)?;
+    Some(format!(
+        "{}.{:07}Z",
+        time.format("%Y-%m-%dT%H:%M:%S"),
+        filetime % TICKS
+    ))
+}
+
+/// The first FILETIME of year 10000 (10000-01-01T00:00:00Z). Later ones are rendered as Windows
+/// renders them — the year cut to its last four digits, or all zeros past `i64::MAX` — not as
+/// the time they count to, so only rendering says what such a record's time reads as.
+pub(crate) const FIRST_FILETIME_PAST_9999: u64 = 2_650_467_744_000_000_000;
 
 /// Bytes the crate reads for a value of a fixed-width type, whatever size its descriptor
 /// declares (MS-EVEN6 2.2.12: Int8 … HexInt64, Real32/64, Boolean, GUID, FILETIME, SYSTEMTIME).
@@ -439,6 +526,34 @@ pub(crate) struct Definition {
     /// The named `EventData` fields (`Data Name="…"`, `Binary`) and where they come from;
     /// `None` when there is no `EventData` element.
     pub fields: Option<Fields>,
+    /// Where each `System` value rdpsleuth reads comes from ([`SYSTEM_VALUES`]); a value whose
+    /// element is written more than once is [`Source::Complex`].
+    pub system: Vec<(SystemSlot, Source)>,
+    /// The overall shape, which says whether the record can be built without rendering.
+    pub shape: Shape,
+}
+
+/// The overall shape of a template definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// An `Event` with one `System`, no `UserData` or `RenderingInfo`, and either an
+    /// `EventData` child or, as its only content, the substitution holding the payload.
+    Event,
+    /// A lone `EventData` element (the payload template Windows nests in an event).
+    EventData,
+    /// Anything else: the record is rendered.
+    Other,
+}
+
+/// What a child of an `EventData` element is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FieldItem {
+    /// `Data Name="…"` with a literal, non-empty name.
+    Named(String),
+    /// An unnamed `Data` (a classic event's `%1`, `%2`…).
+    Positional,
+    /// The `Binary` element, without attributes.
+    Binary,
 }
 
 /// The named fields of an `EventData` element.
@@ -450,6 +565,8 @@ pub(crate) struct Fields {
     pub positional: Vec<Source>,
     /// Every field of the element is in `named` (no other child elements, no computed names).
     pub complete: bool,
+    /// Every child, in document order (complete only when `complete` is).
+    pub items: Vec<(FieldItem, Source)>,
 }
 
 impl Fields {
@@ -634,6 +751,36 @@ pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
     Some(describe(&elements))
 }
 
+/// The shape of a definition's elements ([`Shape`]).
+fn shape(elements: &[Element]) -> Shape {
+    // Prefixed names are matched by their local part when read back: not read here.
+    if elements.iter().any(|e| e.name.contains(':')) {
+        return Shape::Other;
+    }
+    let mut tops = elements.iter().enumerate().filter(|(_, e)| e.parent.is_none());
+    let (Some((root, element)), None) = (tops.next(), tops.next()) else {
+        return Shape::Other;
+    };
+    let children = || elements.iter().filter(move |e| e.parent == Some(root));
+    let count = |name: &str| children().filter(|e| e.name == name).count();
+    match element.name.as_str() {
+        "EventData" if element.content.is_empty() => Shape::EventData,
+        "Event"
+            if count("System") == 1
+                && count("UserData") == 0
+                && count("RenderingInfo") == 0
+                && match element.content.as_slice() {
+                    [] => count("EventData") <= 1,
+                    [Piece::Slot { .. }] => count("EventData") == 0,
+                    _ => false,
+                } =>
+        {
+            Shape::Event
+        }
+        _ => Shape::Other,
+    }
+}
+
 /// The facts of a definition's elements.
 fn describe(elements: &[Element]) -> Definition {
     let path_is = |index: usize, path: &[&str]| {
@@ -673,6 +820,7 @@ fn describe(elements: &[Element]) -> Definition {
             named: Vec::new(),
             positional: Vec::new(),
             complete: true,
+            items: Vec::new(),
         };
         for child in elements.iter().filter(|e| e.parent == Some(parent)) {
             let name = match child.name.as_str() {
@@ -682,9 +830,9 @@ fn describe(elements: &[Element]) -> Definition {
                         Some([Piece::Text(name)]) if !name.is_empty() => name.clone(),
                         // Unnamed (or empty-named) data become the positional `Data` list.
                         None | Some([]) => {
-                            fields
-                                .positional
-                                .push(source(&child.content, child.children));
+                            let value = source(&child.content, child.children);
+                            fields.positional.push(value.clone());
+                            fields.items.push((FieldItem::Positional, value));
                             continue;
                         }
                         Some(_) => {
@@ -693,13 +841,19 @@ fn describe(elements: &[Element]) -> Definition {
                         }
                     }
                 }
-                "Binary" => "Binary".to_string(),
+                // Attributes of `Binary` would be fields of their own.
+                "Binary" if child.attributes.is_empty() => "Binary".to_string(),
                 _ => {
                     fields.complete = false;
                     continue;
                 }
             };
             let value = source(&child.content, child.children);
+            let item = match child.name.as_str() {
+                "Binary" => FieldItem::Binary,
+                _ => FieldItem::Named(name.clone()),
+            };
+            fields.items.push((item, value.clone()));
             match fields.named.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, existing)) => *existing = Source::Complex,
                 None => fields.named.push((name, value)),
@@ -707,7 +861,22 @@ fn describe(elements: &[Element]) -> Definition {
         }
         fields
     });
+    let system = SYSTEM_VALUES
+        .iter()
+        .map(|&(element, attr, slot)| {
+            let path = ["Event", "System", element];
+            let written = (0..elements.len()).filter(|&i| path_is(i, &path)).count();
+            let value = match (written, attr) {
+                (0 | 1, Some(name)) => attribute(&path, name),
+                (0 | 1, None) => content(&path),
+                _ => Source::Complex,
+            };
+            (slot, value)
+        })
+        .collect();
     Definition {
+        system,
+        shape: shape(elements),
         provider: attribute(&["Event", "System", "Provider"], "Name"),
         channel: content(&["Event", "System", "Channel"]),
         computer: content(&["Event", "System", "Computer"]),
@@ -962,11 +1131,42 @@ mod tests {
             text(kind::BINARY, &[0x57, 0, 0x2f, 0xab]).as_deref(),
             Some("57002FAB")
         );
-        // Wrong sizes, control characters, GUIDs: left to rendering.
+        let guid = [
+            0x82, 0x44, 0x6e, 0x54, 0x62, 0x6a, 0x53, 0x46, 0x84, 0x4c, 0x97, 0xb1, 0x2f, 0x78,
+            0x68, 0x5e,
+        ];
+        assert_eq!(
+            text(kind::GUID, &guid).as_deref(),
+            Some("{546e4482-6a62-4653-844c-97b12f78685e}")
+        );
+        let sid = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0];
+        assert_eq!(text(kind::SID, &sid).as_deref(), Some("S-1-5-32-544"));
+        assert_eq!(
+            text(kind::FILETIME, &132_000_000_000_000_123u64.to_le_bytes()).as_deref(),
+            Some("2019-04-17T18:40:00.0000123Z")
+        );
+        assert_eq!(
+            text(kind::FILETIME, &0u64.to_le_bytes()).as_deref(),
+            Some("1601-01-01T00:00:00.0000000Z")
+        );
+        assert_eq!(text(kind::BOOL, &1u32.to_le_bytes()).as_deref(), Some("true"));
+        assert_eq!(text(kind::BOOL, &0u32.to_le_bytes()).as_deref(), Some("false"));
+        assert_eq!(text(kind::BOOL, &7u32.to_le_bytes()).as_deref(), Some("7"));
+        assert_eq!(
+            text(kind::SIZE_T, &0x1f0u64.to_le_bytes()).as_deref(),
+            Some("0x1f0")
+        );
+        // Wrong sizes, control characters, unpaired surrogates, far-future times: left to
+        // rendering.
         assert_eq!(text(kind::UINT32, &[1, 2]), None);
         assert_eq!(text(kind::STRING, &[0x41, 0, 0x01, 0]), None);
-        assert_eq!(text(kind::GUID, &[0; 16]), None);
+        assert_eq!(text(kind::GUID, &[0; 15]), None);
+        assert_eq!(text(kind::SID, &sid[..12]), None);
         assert_eq!(text(kind::STRING, &[0x00, 0xd8]), None);
+        assert_eq!(
+            text(kind::FILETIME, &FIRST_FILETIME_PAST_9999.to_le_bytes()),
+            None
+        );
     }
 
     #[test]

@@ -18,9 +18,12 @@
 //! reader asks the catalog, and for the high-volume entries with a keep-filter (logons, WFP,
 //! SCM state changes, key operations) evaluates the filter on the fields it reads
 //! ([`crate::catalog::Keep::fields`]) when their values render plainly. A chunk none of whose
-//! records is wanted is never parsed by the crate; otherwise the crate parses it and only the
-//! wanted records are rendered (to XML, read by [`crate::xml::parse_event`], the one
-//! normaliser shared with XML exports). Whatever does not have the plain shape Windows writes —
+//! records is wanted is never parsed by the crate. A wanted record of the plain `EventData` shape
+//! is built straight from its substitutions ([`crate::direct`]), as reading its rendering would
+//! give it; the crate parses a chunk only when some wanted record has another shape (a
+//! `UserData` payload, an empty or array value, …), and renders only those (to XML, read by
+//! [`crate::xml::parse_event`], the reader shared with XML exports). Whatever does not have the
+//! plain shape Windows writes —
 //! another layout, a definition not read here, a value whose rendering is not plain, a chunk
 //! failing its CRC or whose record headers do not walk — is rendered and decided on its
 //! rendering. Every record read feeds the channel span of its report (its `TimeCreated`; blank
@@ -36,8 +39,9 @@ use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
 use rayon::prelude::*;
 
-use crate::binxml::{self, Source as ValueSource, Value, kind};
+use crate::binxml::{self, FIRST_FILETIME_PAST_9999, Source as ValueSource, Value, kind};
 use crate::catalog::{Catalog, EventKind};
+use crate::direct::{self, renders_as_is};
 use crate::event::{Event, FieldValue, Fields, Locator, SourceRef, Timestamp};
 use crate::flatten::normalise_value;
 use crate::input::{
@@ -131,10 +135,6 @@ const EVENT_ID_SLOT: usize = 3;
 /// Index of `TimeCreated` in [`SYSTEM_LAYOUT`].
 const TIME_CREATED_SLOT: usize = 6;
 
-/// The first FILETIME of year 10000 (10000-01-01T00:00:00Z). Later ones are rendered as Windows
-/// renders them — the year cut to its last four digits, or all zeros past `i64::MAX` — not as
-/// the time they count to, so only rendering says what such a record's time reads as.
-const FIRST_FILETIME_PAST_9999: u64 = 2_650_467_744_000_000_000;
 
 /// The event id and `TimeCreated` of a record whose template instance has the Windows
 /// `System` layout; `None` for any other shape (then the record is rendered).
@@ -179,9 +179,11 @@ pub fn read_with(
 pub struct RenderCount {
     /// Records read.
     pub records: u64,
-    /// Records rendered to XML (candidates, one per template and origin per chunk, and every
-    /// record of templates that do not have the Windows layout).
+    /// Records rendered to XML: wanted records whose shape is not built from their values,
+    /// and every record of templates that do not have the Windows layout.
     pub rendered: u64,
+    /// Wanted records built from their template instance without rendering.
+    pub built: u64,
 }
 
 /// [`read_with`], also saying how many records were rendered.
@@ -270,6 +272,7 @@ pub fn read_counted(
         };
         for outcome in outcomes {
             count.rendered += outcome.rendered;
+            count.built += outcome.built;
             report.records += outcome.records;
             report.kept += outcome.events.len() as u64;
             events.extend(outcome.events);
@@ -420,6 +423,7 @@ impl SpanSet {
 struct ChunkOutcome {
     records: u64,
     rendered: u64,
+    built: u64,
     events: Vec<Event>,
     /// Problems in order; `true` when a record or chunk was lost.
     problems: Vec<(InputError, bool)>,
@@ -449,6 +453,8 @@ enum Decision {
     Skip(Arc<Origin>, Timestamp),
     /// Rendered, then decided on its rendering.
     Render,
+    /// Wanted, and built from its template instance as rendering would read it.
+    Built(Box<RawRecord>),
 }
 
 /// Where a chunk's templates take their origin from, resolved once per combination.
@@ -495,14 +501,6 @@ impl ScanState {
             .or_insert_with(|| binxml::definition(chunk, at).map(Arc::new))
             .clone()
     }
-}
-
-/// True for text the crate renders as it is: no control characters, and neither U+FFFE nor
-/// U+FFFF, which XML does not allow (it writes them as `_`, as Windows does).
-fn renders_as_is(text: &str) -> bool {
-    !text
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}'))
 }
 
 /// The text of a provider, channel or computer: a literal, or a string substitution; `None`
@@ -570,24 +568,19 @@ impl ChunkReader<'_> {
             error.offset = offset;
             out.problems.push((error, false));
         }
-        let decisions = if self.selection == Selection::Catalog && sound {
+        let mut decisions = if self.selection == Selection::Catalog && sound {
             self.scan(&data)
         } else {
             None
         };
-        if let Some(decisions) = &decisions {
-            if decisions
-                .iter()
-                .all(|(_, d)| matches!(d, Decision::Skip(..)))
-            {
-                // Nothing to render: the crate never parses the chunk.
-                for (id, decision) in decisions {
-                    if let Decision::Skip(origin, time) = decision {
-                        out.count(origin, *time, *id);
-                    }
-                }
-                return out;
+        if let Some(decisions) = decisions
+            .take_if(|d| !d.iter().any(|(_, decision)| matches!(decision, Decision::Render)))
+        {
+            // Nothing to render: the crate never parses the chunk.
+            for (id, decision) in decisions {
+                self.settle(id, decision, &mut out);
             }
+            return out;
         }
         let mut chunk = match data.parse(self.settings.clone()) {
             Ok(c) => c,
@@ -608,12 +601,12 @@ impl ChunkReader<'_> {
                         .and_then(|d| d.next_if(|(next, _)| *next == id))
                         .map(|(_, decision)| decision);
                     match decision {
-                        Some(Decision::Skip(origin, time)) => out.count(&origin, time, id),
                         Some(Decision::Render) | None => {
                             let header_time =
                                 Timestamp(record.timestamp.as_nanosecond().div_euclid(100) as i64);
                             self.render_and_keep(record, id, header_time, &mut out);
                         }
+                        Some(decision) => self.settle(id, decision, &mut out),
                     }
                 }
                 Err(e) => out.problems.push((locate(&e), true)),
@@ -640,9 +633,13 @@ impl ChunkReader<'_> {
                 .map(|record| {
                     values.clear();
                     payload.clear();
-                    let decision = self
+                    let mut decision = self
                         .decide(chunk, record, &mut state, &mut values, &mut payload)
                         .unwrap_or(Decision::Render);
+                    if let Decision::Built(raw) = &mut decision {
+                        // As a rendered record has it: the record header's time.
+                        raw.system.timestamp = Some(Timestamp::from_filetime(record.filetime));
+                    }
                     (record.id, decision)
                 })
                 .collect(),
@@ -735,30 +732,46 @@ impl ChunkReader<'_> {
         let Some(kind) = kind else {
             return Some(Decision::Skip(origin, time));
         };
-        let names = kind.entry().keep.fields()?;
-        if names.is_empty() {
-            return Some(Decision::Render);
-        }
         // The fields: in this template's EventData, or in the template of its payload value.
-        let payload_definition;
-        let (fields, field_values): (&binxml::Fields, &[Value<'c>]) =
-            match (&definition.fields, definition.payload) {
-                (Some(fields), _) => (fields, &*values),
-                (None, Some(slot)) => {
-                    let value = *values.get(slot)?;
-                    if value.kind != kind::BINXML {
-                        return None;
-                    }
+        let payload_definition = match (&definition.fields, definition.payload) {
+            (None, Some(slot)) => values
+                .get(slot)
+                .filter(|value| value.kind == kind::BINXML)
+                .and_then(|value| {
                     let at = binxml::instance(chunk, value.at, payload)?;
                     let range = value.at..value.at.saturating_add(value.bytes.len());
                     if !inside(payload, &range) {
                         return None;
                     }
-                    payload_definition = state.definition(chunk, at)?;
-                    (payload_definition.fields.as_ref()?, &*payload)
-                }
-                (None, None) => return None,
+                    state
+                        .definition(chunk, at)
+                        .filter(|d| d.shape == binxml::Shape::EventData)
+                }),
+            _ => None,
+        };
+        let event_data: Option<(&binxml::Fields, &[Value<'c>])> =
+            match (&definition.fields, &payload_definition) {
+                (Some(fields), _) => Some((fields, &*values)),
+                (None, Some(nested)) => nested.fields.as_ref().map(|f| (f, &**payload)),
+                (None, None) => None,
             };
+        // Wanted: built from its values when it has the plain shape, else rendered.
+        let wanted = || {
+            // An event without a payload is built only when its template has none to give.
+            let payload_free = definition.payload.is_none() && definition.fields.is_none();
+            if event_data.is_none() && !payload_free {
+                return Some(Decision::Render);
+            }
+            Some(match direct::raw_record(&definition, values, event_data) {
+                Some(raw) => Decision::Built(Box::new(raw)),
+                None => Decision::Render,
+            })
+        };
+        let names = kind.entry().keep.fields()?;
+        if names.is_empty() {
+            return wanted();
+        }
+        let (fields, field_values) = event_data?;
         let mut read = Vec::with_capacity(names.len());
         for &name in names {
             if name == "Data" {
@@ -806,11 +819,25 @@ impl ChunkReader<'_> {
             let value = FieldValue::Text(normalise_value(&text).into());
             read.push((name.into(), value));
         }
-        Some(if self.catalog.keep(kind, &Fields(read)) {
-            Decision::Render
+        if self.catalog.keep(kind, &Fields(read)) {
+            wanted()
         } else {
-            Decision::Skip(origin, time)
-        })
+            Some(Decision::Skip(origin, time))
+        }
+    }
+
+    /// Counts a record decided from its bytes, and keeps it when it was built.
+    fn settle(&self, id: u64, decision: Decision, out: &mut ChunkOutcome) {
+        match decision {
+            Decision::Skip(origin, time) => out.count(&origin, time, id),
+            Decision::Built(raw) => {
+                out.built += 1;
+                let header_time = raw.system.timestamp.unwrap_or(Timestamp::from_filetime(0));
+                let time = raw_time(&raw, header_time);
+                self.count_and_keep(Rendered { raw: *raw, time, id }, out);
+            }
+            Decision::Render => {}
+        }
     }
 
     /// Counts a rendered record under the origin it names and keeps it when the catalog does.

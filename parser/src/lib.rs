@@ -16,6 +16,7 @@
 mod binxml;
 pub mod catalog;
 pub mod coverage;
+mod direct;
 pub mod discover;
 pub mod event;
 pub mod evtx;

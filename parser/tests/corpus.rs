@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rdpsleuth_parser::evtx::{Selection, read_with};
 use rdpsleuth_parser::input::Location;
 use rdpsleuth_parser::reader::{ReadOptions, ReadOutcome};
-use rdpsleuth_parser::{Catalog, Format, Source, SourceData, Timestamp};
+use rdpsleuth_parser::{Catalog, Event, Format, Source, SourceData, Timestamp};
 
 fn corpus() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
@@ -111,6 +111,15 @@ fn time_spans_match_evtx_dump() {
     }
 }
 
+/// The events of one file read two ways are the same; a difference names the first event
+/// that differs.
+fn same_events(fast: &[Event], full: &[Event], name: &str) {
+    for (a, b) in fast.iter().zip(full) {
+        assert_eq!(a, b, "{name}");
+    }
+    assert_eq!(fast.len(), full.len(), "{name}");
+}
+
 #[test]
 fn shortcut_keeps_exactly_what_a_full_render_keeps() {
     let Some(dir) = corpus() else { return };
@@ -118,7 +127,7 @@ fn shortcut_keeps_exactly_what_a_full_render_keeps() {
     for entry in evtx_entries(&dir) {
         let fast = read(&entry, Selection::Catalog, 1);
         let full = read(&entry, Selection::Everything, 1);
-        assert_eq!(fast.events, full.events, "{}", entry.name);
+        same_events(&fast.events, &full.events, &entry.name);
         assert_eq!(fast.report.kept, full.report.kept, "{}", entry.name);
         assert_eq!(fast.report.channels, full.report.channels, "{}", entry.name);
         kept += fast.events.len();
@@ -312,7 +321,7 @@ fn shortcut_keeps_what_a_full_render_keeps_in_any_folder() {
             };
             let fast = read(&entry, Selection::Catalog, 0);
             let full = read(&entry, Selection::Everything, 0);
-            assert_eq!(fast.events, full.events, "{}", entry.name);
+            same_events(&fast.events, &full.events, &entry.name);
             assert_eq!(fast.report.channels, full.report.channels, "{}", entry.name);
             println!(
                 "{}: {} records, {} kept",

@@ -1,0 +1,152 @@
+//! Builds the raw record of a wanted EVTX record straight from its template instance, without
+//! rendering it to XML and reading it back.
+//!
+//! Only the plain shape Windows writes is built here: an `Event` template ([`Shape::Event`])
+//! whose `System` values are literals or single substitutions, and whose payload is an
+//! `EventData` element — in the template itself, or in the template of the nested BinXml value
+//! that holds the payload — made of `Data` elements with literal names, unnamed `Data` elements
+//! and `Binary`, each holding one literal or one substitution whose rendering is plain
+//! ([`Value::text`]). The record comes out as [`crate::xml::parse_event`] reads the crate's
+//! rendering of it: the same `System` texts, the same field names, order and values (named
+//! `Data` as fields, unnamed ones as one `Data` list unless some `Data` is named, empty values as
+//! `Null`). Anything else gives `None`, and the reader renders the record instead. The readers'
+//! equivalence tests compare both ways on real and generated logs.
+
+use crate::binxml::{Definition, FieldItem, Fields, Shape, Source, Value, kind};
+use crate::event::FieldValue;
+use crate::flatten::normalise_value;
+use crate::record::{RawRecord, RawSystem};
+
+/// The payload of a record: the `EventData` description and the values it takes from.
+pub(crate) type Payload<'d, 'c> = (&'d Fields, &'d [Value<'c>]);
+
+/// The raw record of an `Event` instance, or `None` when it is not a shape built here.
+/// `payload` is the `EventData` the record carries, when it has one.
+pub(crate) fn raw_record(
+    definition: &Definition,
+    values: &[Value<'_>],
+    payload: Option<Payload<'_, '_>>,
+) -> Option<RawRecord> {
+    if definition.shape != Shape::Event {
+        return None;
+    }
+    let mut system = RawSystem::default();
+    for (slot, source) in &definition.system {
+        let text = match source {
+            Source::Absent => continue,
+            Source::Literal(text) if renders_as_is(text) => text.clone(),
+            // An empty value gives no System value, whether its element is left out or not.
+            Source::Slot { index, .. } => scalar_text(values.get(*index)?)?,
+            Source::Literal(_) | Source::Complex => return None,
+        };
+        if !text.is_empty() {
+            *slot.of(&mut system) = Some(text);
+        }
+    }
+    let mut record = RawRecord {
+        system,
+        ..RawRecord::default()
+    };
+    if let Some((fields, values)) = payload {
+        record.fields = event_data(fields, values)?;
+    }
+    Some(record)
+}
+
+/// The fields of an `EventData` element, as the readers lay them out.
+fn event_data(fields: &Fields, values: &[Value<'_>]) -> Option<Vec<(String, FieldValue)>> {
+    if !fields.complete {
+        return None;
+    }
+    let named_form = fields
+        .items
+        .iter()
+        .any(|(item, _)| matches!(item, FieldItem::Named(_)));
+    let mut out = Vec::with_capacity(fields.items.len());
+    let mut list_written = false;
+    for (item, source) in &fields.items {
+        match item {
+            FieldItem::Named(name) => out.push((name.clone(), leaf(source, values)?)),
+            FieldItem::Binary => out.push(("Binary".to_string(), leaf(source, values)?)),
+            FieldItem::Positional if named_form || list_written => {}
+            FieldItem::Positional => {
+                list_written = true;
+                let mut list = Vec::new();
+                for (item, source) in &fields.items {
+                    if *item == FieldItem::Positional {
+                        positional(source, values, &mut list)?;
+                    }
+                }
+                out.push(("Data".to_string(), FieldValue::List(list)));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The value of a named `Data` or of `Binary`: its text, `Null` when empty.
+fn leaf(source: &Source, values: &[Value<'_>]) -> Option<FieldValue> {
+    let text = match source {
+        Source::Absent => return Some(FieldValue::Null),
+        Source::Literal(text) if renders_as_is(text) => text.clone(),
+        // An array repeats its element once per item: rendering decides.
+        Source::Slot { index, .. } => plain_text(values.get(*index)?)?,
+        Source::Literal(_) | Source::Complex => return None,
+    };
+    Some(if text.is_empty() {
+        FieldValue::Null
+    } else {
+        FieldValue::Text(normalise_value(&text).into())
+    })
+}
+
+/// Appends the items of one unnamed `Data` to the positional list.
+fn positional(source: &Source, values: &[Value<'_>], list: &mut Vec<Box<str>>) -> Option<()> {
+    match source {
+        Source::Absent => list.push("".into()),
+        Source::Literal(text) if renders_as_is(text) => list.push(normalise_value(text).into()),
+        Source::Slot { index, .. } => {
+            let value = values.get(*index)?;
+            if value.kind == kind::STRING_ARRAY {
+                // The element is repeated once per item; an empty array leaves it out.
+                let items = value.string_items()?;
+                if items.is_empty() {
+                    return None;
+                }
+                for item in items {
+                    if !renders_as_is(&item) {
+                        return None;
+                    }
+                    list.push(normalise_value(&item).into());
+                }
+            } else {
+                list.push(normalise_value(&plain_text(value)?).into());
+            }
+        }
+        Source::Literal(_) | Source::Complex => return None,
+    }
+    Some(())
+}
+
+/// The rendered text of a scalar value; `None` for arrays, nested BinXml, values whose
+/// rendering is not plain, and empty values (rendering may leave their element out).
+fn plain_text(value: &Value<'_>) -> Option<String> {
+    scalar_text(value).filter(|text| !text.is_empty())
+}
+
+/// The rendered text of a scalar value, empty or not; `None` for arrays, nested BinXml and
+/// values whose rendering is not plain.
+fn scalar_text(value: &Value<'_>) -> Option<String> {
+    if value.kind & kind::ARRAY != 0 || value.kind == kind::BINXML {
+        return None;
+    }
+    Some(value.text()?.into_owned())
+}
+
+/// True for text the crate renders as it is: no control characters, and neither U+FFFE nor
+/// U+FFFF, which XML does not allow (it writes them as `_`, as Windows does).
+pub(crate) fn renders_as_is(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}'))
+}
