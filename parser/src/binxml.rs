@@ -408,15 +408,32 @@ fn read_as_declared(kind: u8, bytes: &[u8]) -> bool {
     }
 }
 
+/// A template instance read by [`instance`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Instance {
+    /// Chunk offset of the template definition it uses.
+    pub definition: usize,
+    /// Chunk offset just past its last value.
+    pub end: usize,
+}
+
+impl Instance {
+    /// Whether the BinXml stream `range` holding this instance ends with it: nothing follows,
+    /// or the end-of-stream token does. Anything else after it is more content, rendered too.
+    pub fn ends(&self, chunk: &[u8], range: &Range<usize>) -> bool {
+        self.end == range.end || (self.end < range.end && chunk.get(self.end) == Some(&token::EOF))
+    }
+}
+
 /// Reads the template instance that starts the BinXml fragment at `at` (after an optional
-/// fragment header): appends its substitution values to `values` and returns the chunk offset
-/// of the template definition it uses. `None` also when a value is not read as declared
+/// fragment header): appends its substitution values to `values` and says where its template
+/// definition is and where it ends. `None` also when a value is not read as declared
 /// ([`read_as_declared`]): then the values are not where the descriptors say.
 pub(crate) fn instance<'c>(
     chunk: &'c [u8],
     at: usize,
     values: &mut Vec<Value<'c>>,
-) -> Option<usize> {
+) -> Option<Instance> {
     let mut p = at;
     if *chunk.get(p)? == token::FRAGMENT_HEADER {
         p = p.checked_add(4)?;
@@ -456,7 +473,10 @@ pub(crate) fn instance<'c>(
         data = end;
     }
     debug_assert_eq!(values.len() - first, count);
-    Some(definition)
+    Some(Instance {
+        definition,
+        end: data,
+    })
 }
 
 /// Where a template takes one value of the rendered record from.
@@ -757,7 +777,10 @@ fn shape(elements: &[Element]) -> Shape {
     if elements.iter().any(|e| e.name.contains(':')) {
         return Shape::Other;
     }
-    let mut tops = elements.iter().enumerate().filter(|(_, e)| e.parent.is_none());
+    let mut tops = elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.parent.is_none());
     let (Some((root, element)), None) = (tops.next(), tops.next()) else {
         return Shape::Other;
     };
@@ -1089,7 +1112,16 @@ mod tests {
         c.u16(0).u8(kind::NULL).u8(0);
         c.u16(7036).utf16("Wer\0");
         let mut values = Vec::new();
-        assert_eq!(instance(&c.bytes, at, &mut values), Some(40));
+        let read = instance(&c.bytes, at, &mut values).unwrap();
+        assert_eq!(read.definition, 40);
+        assert_eq!(read.end, c.bytes.len());
+        assert!(read.ends(&c.bytes, &(at..c.bytes.len())));
+        // Followed by the end-of-stream token, or by more content.
+        for (next, ends) in [(0x00, true), (0x81, false)] {
+            let mut longer = c.bytes.clone();
+            longer.push(next);
+            assert_eq!(read.ends(&longer, &(at..longer.len())), ends);
+        }
         assert_eq!(values.len(), 3);
         assert_eq!(values[0].u16(), Some(7036));
         assert_eq!(values[1].string().as_deref(), Some("Wer"));
@@ -1149,8 +1181,14 @@ mod tests {
             text(kind::FILETIME, &0u64.to_le_bytes()).as_deref(),
             Some("1601-01-01T00:00:00.0000000Z")
         );
-        assert_eq!(text(kind::BOOL, &1u32.to_le_bytes()).as_deref(), Some("true"));
-        assert_eq!(text(kind::BOOL, &0u32.to_le_bytes()).as_deref(), Some("false"));
+        assert_eq!(
+            text(kind::BOOL, &1u32.to_le_bytes()).as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            text(kind::BOOL, &0u32.to_le_bytes()).as_deref(),
+            Some("false")
+        );
         assert_eq!(text(kind::BOOL, &7u32.to_le_bytes()).as_deref(), Some("7"));
         assert_eq!(
             text(kind::SIZE_T, &0x1f0u64.to_le_bytes()).as_deref(),

@@ -135,7 +135,6 @@ const EVENT_ID_SLOT: usize = 3;
 /// Index of `TimeCreated` in [`SYSTEM_LAYOUT`].
 const TIME_CREATED_SLOT: usize = 6;
 
-
 /// The event id and `TimeCreated` of a record whose template instance has the Windows
 /// `System` layout; `None` for any other shape (then the record is rendered).
 fn windows_layout(values: &[Value<'_>]) -> Option<(u16, Timestamp)> {
@@ -573,9 +572,10 @@ impl ChunkReader<'_> {
         } else {
             None
         };
-        if let Some(decisions) = decisions
-            .take_if(|d| !d.iter().any(|(_, decision)| matches!(decision, Decision::Render)))
-        {
+        if let Some(decisions) = decisions.take_if(|d| {
+            !d.iter()
+                .any(|(_, decision)| matches!(decision, Decision::Render))
+        }) {
             // Nothing to render: the crate never parses the chunk.
             for (id, decision) in decisions {
                 self.settle(id, decision, &mut out);
@@ -655,7 +655,10 @@ impl ChunkReader<'_> {
         values: &mut Vec<Value<'c>>,
         payload: &mut Vec<Value<'c>>,
     ) -> Option<Decision> {
-        let at = binxml::instance(chunk, record.binxml.start, values)?;
+        let read = binxml::instance(chunk, record.binxml.start, values)?;
+        let at = read.definition;
+        // Content after the instance is rendered too: such a record is never built.
+        let ends = read.ends(chunk, &record.binxml);
         if !inside(values, &record.binxml) {
             return None;
         }
@@ -738,13 +741,13 @@ impl ChunkReader<'_> {
                 .get(slot)
                 .filter(|value| value.kind == kind::BINXML)
                 .and_then(|value| {
-                    let at = binxml::instance(chunk, value.at, payload)?;
+                    let read = binxml::instance(chunk, value.at, payload)?;
                     let range = value.at..value.at.saturating_add(value.bytes.len());
-                    if !inside(payload, &range) {
+                    if !inside(payload, &range) || !read.ends(chunk, &range) {
                         return None;
                     }
                     state
-                        .definition(chunk, at)
+                        .definition(chunk, read.definition)
                         .filter(|d| d.shape == binxml::Shape::EventData)
                 }),
             _ => None,
@@ -759,7 +762,7 @@ impl ChunkReader<'_> {
         let wanted = || {
             // An event without a payload is built only when its template has none to give.
             let payload_free = definition.payload.is_none() && definition.fields.is_none();
-            if event_data.is_none() && !payload_free {
+            if !ends || (event_data.is_none() && !payload_free) {
                 return Some(Decision::Render);
             }
             Some(match direct::raw_record(&definition, values, event_data) {
@@ -834,7 +837,14 @@ impl ChunkReader<'_> {
                 out.built += 1;
                 let header_time = raw.system.timestamp.unwrap_or(Timestamp::from_filetime(0));
                 let time = raw_time(&raw, header_time);
-                self.count_and_keep(Rendered { raw: *raw, time, id }, out);
+                self.count_and_keep(
+                    Rendered {
+                        raw: *raw,
+                        time,
+                        id,
+                    },
+                    out,
+                );
             }
             Decision::Render => {}
         }

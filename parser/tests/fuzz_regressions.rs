@@ -259,3 +259,54 @@ fn firewall_columns_named_like_the_time_basis_are_left_out() {
     assert_eq!(events[0].time.to_rfc3339(), "2024-02-06T13:31:01.0000000Z");
     assert_eq!(events[0].fields.text(UTC_OFFSET_FIELD), Some("-05:00"));
 }
+
+/// A wanted record whose template instance is followed by more than the end-of-stream token:
+/// the crate reads that as more content (here an invalid token, so the record fails), so the
+/// record must not be built from its substitutions alone.
+#[test]
+fn content_after_a_template_instance_is_left_to_rendering() {
+    let original = bundle_file(
+        "credssp_oracle/CON-LEG-TS1/Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
+    );
+    let kept = read_both_ways(&original);
+    let id_at = |file: &[u8], record: usize| {
+        u64::from_le_bytes(file[record + 8..record + 16].try_into().unwrap())
+    };
+    // The first kept record, and its chunk.
+    let (chunk, wanted) = (FILE_HEADER..original.len())
+        .step_by(65536)
+        .flat_map(|chunk| {
+            record_offsets(&original, chunk)
+                .into_iter()
+                .map(move |record| (chunk, record))
+        })
+        .find(|&(_, record)| {
+            let id = id_at(&original, record);
+            kept.events
+                .iter()
+                .any(|e| e.source.locator == rdpsleuth_parser::Locator::Record(id))
+        })
+        .expect("a kept record");
+    let descriptors = descriptor_offsets(&original, chunk, wanted);
+    let data = descriptors.last().unwrap() + 4;
+    let sizes: usize = descriptors
+        .iter()
+        .map(|&d| usize::from(u16::from_le_bytes([original[d], original[d + 1]])))
+        .sum();
+    let end = data + sizes;
+    assert_eq!(
+        original[end], 0x00,
+        "the instance ends with the end-of-stream token"
+    );
+    let mut file = original.clone();
+    file[end] = 0x81;
+    fix_chunk_checksums(&mut file, chunk);
+    let out = read_both_ways(&file);
+    let id = id_at(&file, wanted);
+    assert_eq!(out.events.len(), kept.events.len() - 1);
+    assert!(
+        out.report.errors.iter().any(|e| e.record == Some(id)),
+        "{:?}",
+        out.report.errors
+    );
+}
