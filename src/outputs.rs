@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use rdpsleuth_analyzers::{Analysed, Report};
+use rdpsleuth_timelines::export::Prepared;
 use rdpsleuth_timelines::export::csv::write_csv;
 use rdpsleuth_timelines::export::jsonl::write_jsonl;
 use rdpsleuth_timelines::export::parquet::write_parquet;
@@ -26,8 +27,10 @@ pub fn write_all(
 ) -> Result<Vec<&'static str>> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
-    let annotator = analysed.diagnoses.annotator(&analysed.timelines);
+    let diagnosis = analysed.diagnoses.annotator(&analysed.timelines);
     let t = &analysed.timelines;
+    // Each event's message, computed once for the three timeline exports.
+    let annotator = Prepared::new(t, &diagnosis);
 
     write_file(dir, "diagnoses.json", |w| {
         w.write_all(report.to_json().as_bytes())?;

@@ -20,8 +20,8 @@ use rayon::prelude::*;
 
 use super::text::{is_formula_start, push_iso7};
 use super::{
-    Annotator, CHUNK_ROWS, ExportError, ExportOptions, MAX_MESSAGE_CHARS, RUN_ROWS, Row, lane_name,
-    one_line, outcome_name, push_fields_json, relation_name, rows_with, seconds_text,
+    Annotator, CHUNK_ROWS, ExportError, ExportOptions, RUN_ROWS, Row, lane_name, outcome_name,
+    push_fields_json, relation_name, rows_with, seconds_text,
 };
 use crate::model::Timelines;
 
@@ -121,12 +121,7 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, scratch: &
     next(out, activity.as_deref().unwrap_or(""), false);
     let level = e.level.map(|l| l.to_string());
     next(out, level.as_deref().unwrap_or(""), false);
-    let message = annotator.message(e);
-    if message.contains(|c: char| c.is_control()) || message.chars().count() > MAX_MESSAGE_CHARS {
-        next(out, &one_line(&message), false);
-    } else {
-        next(out, &message, false);
-    }
+    next(out, &annotator.line(row.index, e), false);
     next(out, &e.source.input, false);
     next(out, &e.source.locator.to_string(), false);
     scratch.clear();

@@ -18,8 +18,8 @@ use rdpsleuth_parser::catalog::channel;
 
 use super::text::{push_iso_micros, push_json_str};
 use super::{
-    Annotator, CHUNK_ROWS, ExportError, ExportOptions, MAX_MESSAGE_CHARS, RUN_ROWS, Row, lane_name,
-    one_line, outcome_name, push_field_value_json, relation_name, rows_with,
+    Annotator, CHUNK_ROWS, ExportError, ExportOptions, RUN_ROWS, Row, lane_name, outcome_name,
+    push_field_value_json, relation_name, rows_with,
 };
 use crate::model::Timelines;
 
@@ -70,12 +70,7 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut
     let e = row.event;
     out.clear();
     out.push('{');
-    let message = annotator.message(e);
-    if message.contains(|c: char| c.is_control()) || message.chars().count() > MAX_MESSAGE_CHARS {
-        text_value(out, "message", Some(&one_line(&message)));
-    } else {
-        text_value(out, "message", Some(&message));
-    }
+    text_value(out, "message", Some(&annotator.line(row.index, e)));
     key(out, "datetime");
     out.push('"');
     push_iso_micros(out, e.time);

@@ -17,6 +17,9 @@ pub mod parquet;
 pub mod summary;
 pub mod text;
 
+use std::borrow::Cow;
+
+use rayon::prelude::*;
 use rdpsleuth_parser::{Event, FieldValue, Side, Timestamp};
 
 use crate::model::{Connection, EventIndex, Lane, Relation, Timelines};
@@ -40,6 +43,59 @@ pub trait Annotator: Sync {
     fn cause(&self, connection_id: &str) -> Option<String> {
         let _ = connection_id;
         None
+    }
+
+    /// The message of event `index` (`event`) as the exports write it: on one line, cut to
+    /// [`MAX_MESSAGE_CHARS`]. Computed here; [`Prepared`] hands out lines computed once.
+    fn line(&self, index: EventIndex, event: &Event) -> Cow<'_, str> {
+        let _ = index;
+        Cow::Owned(line_of(self.message(event)))
+    }
+}
+
+/// `message` on one line and cut, reusing it when it already is.
+fn line_of(message: String) -> String {
+    if message.contains(|c: char| c.is_control()) || message.chars().count() > MAX_MESSAGE_CHARS {
+        one_line(&message)
+    } else {
+        message
+    }
+}
+
+/// An annotator whose export lines are computed once, in parallel, for every event of the
+/// timelines it was prepared from, so that the exports share them instead of each computing
+/// them again. Rows of other timelines must not be given to it.
+pub struct Prepared<'a> {
+    inner: &'a dyn Annotator,
+    lines: Vec<String>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Computes the line of every event of `t`.
+    pub fn new(t: &Timelines, inner: &'a dyn Annotator) -> Self {
+        let lines = t
+            .events
+            .par_iter()
+            .map(|event| line_of(inner.message(event)))
+            .collect();
+        Prepared { inner, lines }
+    }
+}
+
+impl Annotator for Prepared<'_> {
+    fn message(&self, event: &Event) -> String {
+        self.inner.message(event)
+    }
+
+    fn cause(&self, connection_id: &str) -> Option<String> {
+        self.inner.cause(connection_id)
+    }
+
+    fn line(&self, index: EventIndex, event: &Event) -> Cow<'_, str> {
+        match self.lines.get(index) {
+            Some(line) => Cow::Borrowed(line),
+            None => Cow::Owned(line_of(self.inner.message(event))),
+        }
     }
 }
 
@@ -455,5 +511,29 @@ pub(crate) mod tests {
         );
         let long = corets("SRV01", None, 131, 0, &[("ClientIP", &"x".repeat(5_000))]);
         assert!(generic_message(&long).chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+
+    #[test]
+    fn prepared_lines_are_the_lines_of_the_annotator() {
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 1, true);
+        events.push(corets("SRV01", None, 131, 0, &[("ClientIP", "a\r\nb")]));
+        let t = crate::build(events, &[]);
+        // Messages with line breaks and past the length limit.
+        let annotator = FnAnnotator {
+            message: |e: &Event| format!("{}\r\n{}", e.event_id, "y".repeat(2 * MAX_MESSAGE_CHARS)),
+            cause: |_: &str| None,
+        };
+        let prepared = Prepared::new(&t, &annotator);
+        assert!(!t.events.is_empty());
+        for (i, e) in t.events.iter().enumerate() {
+            let line = prepared.line(i, e);
+            assert_eq!(line, annotator.line(i, e));
+            assert!(matches!(line, Cow::Borrowed(_)));
+            assert!(!line.contains(['\r', '\n']));
+            assert!(line.chars().count() <= MAX_MESSAGE_CHARS + 1);
+        }
+        // An index it was not prepared for is computed.
+        let e = &t.events[0];
+        assert_eq!(prepared.line(t.events.len(), e), annotator.line(0, e));
     }
 }

@@ -12,7 +12,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::{
-    Annotator, ExportError, ExportOptions, Row, fields_json, lane_name, one_line, outcome_name,
+    Annotator, ExportError, ExportOptions, Row, fields_json, lane_name, outcome_name,
     relation_name, rows_with,
 };
 use crate::model::Timelines;
@@ -61,7 +61,7 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
         .map(|r| {
             (
                 r.connection.and_then(|c| annotator.cause(&c.id)),
-                one_line(&annotator.message(r.event)),
+                annotator.line(r.index, r.event).into_owned(),
                 fields_json(r.event),
             )
         })
