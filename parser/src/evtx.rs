@@ -572,11 +572,27 @@ impl ChunkReader<'_> {
         } else {
             None
         };
+        let cannot_parse = |e: evtx::err::ChunkError, out: &mut ChunkOutcome| {
+            let mut error = InputError::new(format!("{label} cannot be parsed: {}", chain(&e)));
+            error.offset = offset;
+            out.problems.push((error, true));
+        };
         if let Some(decisions) = decisions.take_if(|d| {
             !d.iter()
                 .any(|(_, decision)| matches!(decision, Decision::Render))
         }) {
-            // Nothing to render: the crate never parses the chunk.
+            // Nothing to render: the crate never iterates the chunk. When records were built,
+            // it still reads the chunk's string table, so that a chunk it cannot parse loses
+            // them as it does when they are rendered.
+            if decisions
+                .iter()
+                .any(|(_, decision)| matches!(decision, Decision::Built(_)))
+            {
+                if let Err(e) = data.parse(self.settings.clone()) {
+                    cannot_parse(e, &mut out);
+                    return out;
+                }
+            }
             for (id, decision) in decisions {
                 self.settle(id, decision, &mut out);
             }
@@ -585,9 +601,7 @@ impl ChunkReader<'_> {
         let mut chunk = match data.parse(self.settings.clone()) {
             Ok(c) => c,
             Err(e) => {
-                let mut error = InputError::new(format!("{label} cannot be parsed: {}", chain(&e)));
-                error.offset = offset;
-                out.problems.push((error, true));
+                cannot_parse(e, &mut out);
                 return out;
             }
         };

@@ -310,3 +310,34 @@ fn content_after_a_template_instance_is_left_to_rendering() {
         out.report.errors
     );
 }
+
+/// A chunk whose string table the crate cannot read is lost when rendered, so it is lost too
+/// when its wanted records could be built from their substitutions alone.
+#[test]
+fn a_chunk_with_an_unreadable_string_table_is_lost_either_way() {
+    let original = bundle_file(
+        "credssp_oracle/CON-LEG-TS1/Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
+    );
+    let kept = read_both_ways(&original);
+    assert!(!kept.events.is_empty());
+    let chunk = FILE_HEADER;
+    let mut file = original.clone();
+    // The chunk header's string table: 64 offsets from byte 128. A bucket pointing far past the
+    // chunk.
+    let bucket = (0..64)
+        .map(|i| chunk + 128 + 4 * i)
+        .find(|&at| u32_at(&file, at) == 0)
+        .expect("an empty bucket");
+    file[bucket..bucket + 4].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+    fix_chunk_checksums(&mut file, chunk);
+    let out = read_both_ways(&file);
+    assert!(out.events.len() < kept.events.len());
+    assert!(
+        out.report
+            .errors
+            .iter()
+            .any(|e| e.offset == Some(chunk as u64) && e.message.contains("cannot be parsed")),
+        "{:?}",
+        out.report.errors
+    );
+}
