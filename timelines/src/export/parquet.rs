@@ -6,6 +6,7 @@
 //! (string), `level` (u8), `message`, `source`, `locator`, `fields` (compact JSON). Values are
 //! stored as they are (Parquet is data, not a spreadsheet: no formula guard).
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use polars::prelude::*;
@@ -31,8 +32,8 @@ fn micros(column: &str, values: Vec<i64>) -> Column {
         .into_column()
 }
 
-fn strings(column: &str, values: Vec<Option<String>>) -> Column {
-    Series::new(column.into(), values).into_column()
+fn strings<'s>(column: &str, values: impl Iterator<Item = Option<&'s str>>) -> Column {
+    Series::new(column.into(), values.collect::<Vec<_>>()).into_column()
 }
 
 /// The rows as a polars frame, with the default options.
@@ -53,27 +54,27 @@ pub fn frame_with(
 /// time, so the memory it takes is bounded by one group, not by the number of events.
 pub const ROW_GROUP_ROWS: usize = 16_384;
 
-/// A frame of the given rows.
+/// A frame of the given rows. Cells borrow the rows' text where they can; polars copies it.
 fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, ExportError> {
     let n = all.len();
-    let rendered: Vec<(Option<String>, String, String)> = all
+    let rendered: Vec<(Option<String>, Cow<'_, str>, String)> = all
         .par_iter()
         .map(|r| {
             (
                 r.connection.and_then(|c| annotator.cause(&c.id)),
-                annotator.line(r.index, r.event).into_owned(),
+                annotator.line(r.index, r.event),
                 fields_json(r.event),
             )
         })
         .collect();
-    let mut causes = Vec::with_capacity(n);
-    let mut messages = Vec::with_capacity(n);
-    let mut fields = Vec::with_capacity(n);
-    for (c, m, f) in rendered {
-        causes.push(c);
-        messages.push(Some(m));
-        fields.push(Some(f));
-    }
+    let activity: Vec<Option<String>> = all
+        .iter()
+        .map(|r| r.event.activity_id.map(|g| g.to_string()))
+        .collect();
+    let locators: Vec<String> = all
+        .iter()
+        .map(|r| r.event.source.locator.to_string())
+        .collect();
     let columns = vec![
         micros(
             "time",
@@ -85,32 +86,19 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
         ),
         strings(
             "connection_id",
-            all.iter()
-                .map(|r| r.connection.map(|c| c.id.clone()))
-                .collect(),
+            all.iter().map(|r| r.connection.map(|c| c.id.as_str())),
         ),
-        strings("cause", causes),
+        strings("cause", rendered.iter().map(|(c, ..)| c.as_deref())),
         strings(
             "outcome",
             all.iter()
-                .map(|r| r.connection.map(|c| outcome_name(c.outcome).to_string()))
-                .collect(),
+                .map(|r| r.connection.map(|c| outcome_name(c.outcome))),
         ),
-        strings(
-            "host",
-            all.iter().map(|r| Some(r.host.to_string())).collect(),
-        ),
-        strings(
-            "lane",
-            all.iter()
-                .map(|r| Some(lane_name(r.lane).to_string()))
-                .collect(),
-        ),
+        strings("host", all.iter().map(|r| Some(r.host))),
+        strings("lane", all.iter().map(|r| Some(lane_name(r.lane)))),
         strings(
             "relation",
-            all.iter()
-                .map(|r| r.relation.map(|x| relation_name(x).to_string()))
-                .collect(),
+            all.iter().map(|r| r.relation.map(relation_name)),
         ),
         Series::new(
             "distance_seconds".into(),
@@ -119,18 +107,8 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
                 .collect::<Vec<Option<f64>>>(),
         )
         .into_column(),
-        strings(
-            "channel",
-            all.iter()
-                .map(|r| Some(r.event.channel.to_string()))
-                .collect(),
-        ),
-        strings(
-            "provider",
-            all.iter()
-                .map(|r| Some(r.event.provider.to_string()))
-                .collect(),
-        ),
+        strings("channel", all.iter().map(|r| Some(&*r.event.channel))),
+        strings("provider", all.iter().map(|r| Some(&*r.event.provider))),
         Series::new(
             "event_id".into(),
             all.iter().map(|r| r.event.event_id).collect::<Vec<u32>>(),
@@ -141,12 +119,7 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
             all.iter().map(|r| r.event.record_id).collect::<Vec<u64>>(),
         )
         .into_column(),
-        strings(
-            "activity_id",
-            all.iter()
-                .map(|r| r.event.activity_id.map(|g| g.to_string()))
-                .collect(),
-        ),
+        strings("activity_id", activity.iter().map(Option::as_deref)),
         Series::new(
             "level".into(),
             all.iter()
@@ -154,20 +127,10 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
                 .collect::<Vec<Option<u8>>>(),
         )
         .into_column(),
-        strings("message", messages),
-        strings(
-            "source",
-            all.iter()
-                .map(|r| Some(r.event.source.input.to_string()))
-                .collect(),
-        ),
-        strings(
-            "locator",
-            all.iter()
-                .map(|r| Some(r.event.source.locator.to_string()))
-                .collect(),
-        ),
-        strings("fields", fields),
+        strings("message", rendered.iter().map(|(_, m, _)| Some(&**m))),
+        strings("source", all.iter().map(|r| Some(&*r.event.source.input))),
+        strings("locator", locators.iter().map(|l| Some(l.as_str()))),
+        strings("fields", rendered.iter().map(|(.., f)| Some(f.as_str()))),
     ];
     DataFrame::new(n, columns).map_err(frame_error)
 }
