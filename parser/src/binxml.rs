@@ -882,6 +882,21 @@ fn describe(elements: &[Element]) -> Definition {
                 None => fields.named.push((name, value)),
             }
         }
+        // A name written more than once is read as a run or renamed: never from one slot.
+        for (item, source) in &mut fields.items {
+            let name = match item {
+                FieldItem::Named(name) => name.as_str(),
+                FieldItem::Binary => "Binary",
+                FieldItem::Positional => continue,
+            };
+            if fields
+                .named
+                .iter()
+                .any(|(n, s)| n == name && *s == Source::Complex)
+            {
+                *source = Source::Complex;
+            }
+        }
         fields
     });
     let system = SYSTEM_VALUES
@@ -1081,6 +1096,67 @@ mod tests {
             }
         );
         assert_eq!(fields.source("LogonType"), Source::Absent);
+        // Items in document order; the shape and the System values for the builder.
+        let kinds: Vec<_> = fields.items.iter().map(|(item, _)| item.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                FieldItem::Named("param1".into()),
+                FieldItem::Named("param2".into()),
+                FieldItem::Binary
+            ]
+        );
+        assert_eq!(d.shape, Shape::Event);
+        let system = |slot| d.system.iter().find(|(s, _)| *s == slot).map(|(_, v)| v);
+        assert_eq!(
+            system(SystemSlot::Computer),
+            Some(&Source::Slot {
+                index: 14,
+                optional: false
+            })
+        );
+        assert_eq!(system(SystemSlot::Level), Some(&Source::Absent));
+    }
+
+    #[test]
+    fn repeated_data_names_are_never_read_from_one_slot() {
+        let mut c = Chunk::default();
+        let at = c.bytes.len();
+        c.u32(0).u32(0x1111_1111).u32(0).u32(0).u32(0).u32(0);
+        let start = c.bytes.len();
+        c.u8(0x0f).u8(1).u8(1).u8(0);
+        c.open("EventData", false).u8(0x02);
+        for (index, name) in ["a", "a", "b"].iter().enumerate() {
+            c.open("Data", true)
+                .attribute("Name")
+                .text(name)
+                .u8(0x02)
+                .slot(index as u16, kind::STRING)
+                .u8(0x04);
+        }
+        c.u8(0x04).u8(0x00);
+        let size = (c.bytes.len() - start) as u32;
+        c.bytes.splice(at + 20..at + 24, size.to_le_bytes());
+        let d = definition(&c.bytes, at).unwrap();
+        assert_eq!(d.shape, Shape::EventData);
+        let sources: Vec<_> = d
+            .fields
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                Source::Complex,
+                Source::Complex,
+                Source::Slot {
+                    index: 2,
+                    optional: false
+                }
+            ]
+        );
     }
 
     #[test]
