@@ -614,11 +614,16 @@ impl Fields {
     }
 }
 
-/// A name in the chunk's string table (or written inline): next-link, hash, length, UTF-16.
-fn name_at(chunk: &[u8], at: usize) -> Option<String> {
-    let len = usize::from(u16_at(chunk, at.checked_add(6)?)?);
-    let start = at + 8;
-    let bytes = chunk.get(start..start.checked_add(len * 2)?)?;
+/// True for text the crate renders as it is: no control characters, and neither U+FFFE nor
+/// U+FFFF, which XML does not allow (it writes them as `_`, as Windows does).
+pub(crate) fn renders_as_is(text: &str) -> bool {
+    !text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}'))
+}
+
+/// UTF-16LE bytes as text; `None` for unpaired surrogates.
+fn utf16_text(bytes: &[u8]) -> Option<String> {
     let units = bytes.chunks_exact(2).map(|p| {
         u16::from_le_bytes([
             p.first().copied().unwrap_or(0),
@@ -630,9 +635,17 @@ fn name_at(chunk: &[u8], at: usize) -> Option<String> {
         .ok()
 }
 
-/// Reads a name reference at `p`; returns the name and the position after it (and after the
-/// name itself when it is written inline).
-fn name_ref(chunk: &[u8], p: usize) -> Option<(String, usize)> {
+/// The UTF-16 bytes of a name in the chunk's string table (or written inline): next-link,
+/// hash, length, UTF-16.
+fn name_at(chunk: &[u8], at: usize) -> Option<&[u8]> {
+    let len = usize::from(u16_at(chunk, at.checked_add(6)?)?);
+    let start = at + 8;
+    chunk.get(start..start.checked_add(len * 2)?)
+}
+
+/// Reads a name reference at `p`; returns the name's bytes and the position after it (and
+/// after the name itself when it is written inline).
+fn name_ref(chunk: &[u8], p: usize) -> Option<(&[u8], usize)> {
     let offset = usize::try_from(u32_at(chunk, p)?).ok()?;
     let after = p + 4;
     let name = name_at(chunk, offset)?;
@@ -643,46 +656,58 @@ fn name_ref(chunk: &[u8], p: usize) -> Option<(String, usize)> {
     Some((name, after))
 }
 
-/// Length-prefixed UTF-16 text at `p` (a value or CDATA): the text and the position after it.
-fn prefixed_text(chunk: &[u8], p: usize) -> Option<(String, usize)> {
+/// Length-prefixed UTF-16 text at `p` (a value or CDATA): its bytes and the position after it.
+fn prefixed_text(chunk: &[u8], p: usize) -> Option<(&[u8], usize)> {
     let len = usize::from(u16_at(chunk, p)?);
     let start = p + 2;
     let end = start.checked_add(2 * len)?;
-    let units = chunk.get(start..end)?.chunks_exact(2).map(|p| {
-        u16::from_le_bytes([
-            p.first().copied().unwrap_or(0),
-            p.get(1).copied().unwrap_or(0),
-        ])
-    });
-    let text = char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .ok()?;
-    Some((text, end))
+    Some((chunk.get(start..end)?, end))
 }
 
-/// Reads the template definition at chunk offset `at` (next-link, GUID, size, then its BinXml
-/// with substitution tokens) and says where the values the reader decides on come from.
-pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
+/// One token of a template definition, as [`walk`] reads it; names and texts are UTF-16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token<'c> {
+    /// An element starts.
+    Open(&'c [u8]),
+    /// An attribute of the element being started.
+    Attribute(&'c [u8]),
+    /// The start tag is complete.
+    CloseStart,
+    /// The element ends (an empty one, or its end tag).
+    Close,
+    /// Literal text.
+    Text(&'c [u8]),
+    /// A substitution, optional or not.
+    Slot { index: u16, optional: bool },
+    /// CDATA, a character or entity reference, a processing instruction: content this
+    /// reader does not read.
+    Other,
+}
+
+/// Walks the BinXml of the template definition at chunk offset `at` (next-link, GUID, size,
+/// then its tokens), handing every token to `visit`. `None` when it is cut, holds a token or
+/// value type not read here, or `visit` says so.
+fn walk<'c>(
+    chunk: &'c [u8],
+    at: usize,
+    mut visit: impl FnMut(Token<'c>) -> Option<()>,
+) -> Option<()> {
     let size = usize::try_from(u32_at(chunk, at.checked_add(20)?)?).ok()?;
     let start = at + 24;
     let end = start.checked_add(size)?;
     if end > chunk.len() {
         return None;
     }
-    let mut elements: Vec<Element> = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
-    // The attribute being read, on the innermost open element (until its start tag closes).
-    let mut attribute: Option<usize> = None;
     let mut p = start;
     while p < end {
         let byte = *chunk.get(p)?;
         let token = byte & !token::MORE;
         p += 1;
-        let piece = match token {
+        let read = match token {
             token::EOF => break,
             token::FRAGMENT_HEADER => {
                 p += 3;
-                None
+                continue;
             }
             token::OPEN_START => {
                 // Dependency id (definitions only), data size, name.
@@ -691,6 +716,90 @@ pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
                 if byte & token::MORE != 0 {
                     p += 4;
                 }
+                Token::Open(name)
+            }
+            token::ATTRIBUTE => {
+                let (name, after) = name_ref(chunk, p)?;
+                p = after;
+                Token::Attribute(name)
+            }
+            token::CLOSE_START => Token::CloseStart,
+            token::CLOSE_EMPTY | token::END_ELEMENT => Token::Close,
+            token::VALUE => {
+                if *chunk.get(p)? != kind::STRING {
+                    return None;
+                }
+                let (text, after) = prefixed_text(chunk, p + 1)?;
+                p = after;
+                Token::Text(text)
+            }
+            token::SUBSTITUTION | token::OPTIONAL_SUBSTITUTION => {
+                let index = u16_at(chunk, p)?;
+                p += 3;
+                Token::Slot {
+                    index,
+                    optional: token == token::OPTIONAL_SUBSTITUTION,
+                }
+            }
+            token::CDATA | token::PI_DATA => {
+                let (_, after) = prefixed_text(chunk, p)?;
+                p = after;
+                Token::Other
+            }
+            token::CHAR_REF => {
+                p += 2;
+                Token::Other
+            }
+            token::ENTITY_REF | token::PI_TARGET => {
+                let (_, after) = name_ref(chunk, p)?;
+                p = after;
+                Token::Other
+            }
+            _ => return None,
+        };
+        visit(read)?;
+    }
+    Some(())
+}
+
+/// Writes what [`walk`] reads of the definition at `at` into `out` (cleared first), names and
+/// texts resolved, so that two definitions with the same signature describe the same thing
+/// wherever they are: a template repeated in every chunk of a log is read once. `None` when the
+/// walk fails.
+pub(crate) fn signature(chunk: &[u8], at: usize, out: &mut Vec<u8>) -> Option<()> {
+    out.clear();
+    let mut bytes = |tag: u8, bytes: &[u8]| {
+        out.push(tag);
+        out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(bytes);
+    };
+    walk(chunk, at, |token| {
+        match token {
+            Token::Open(name) => bytes(1, name),
+            Token::Attribute(name) => bytes(2, name),
+            Token::CloseStart => bytes(3, &[]),
+            Token::Close => bytes(4, &[]),
+            Token::Text(text) => bytes(5, text),
+            Token::Slot { index, optional } => {
+                let [a, b] = index.to_le_bytes();
+                bytes(6, &[a, b, u8::from(optional)]);
+            }
+            Token::Other => bytes(7, &[]),
+        }
+        Some(())
+    })
+}
+
+/// Reads the template definition at chunk offset `at` (next-link, GUID, size, then its BinXml
+/// with substitution tokens) and says where the values the reader decides on come from.
+pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
+    let mut elements: Vec<Element> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    // The attribute being read, on the innermost open element (until its start tag closes).
+    let mut attribute: Option<usize> = None;
+    walk(chunk, at, |token| {
+        let piece = match token {
+            Token::Open(name) => {
                 if elements.len() >= MAX_ELEMENTS {
                     return None;
                 }
@@ -699,82 +808,56 @@ pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
                     elements.get_mut(parent)?.children += 1;
                 }
                 elements.push(Element {
-                    name,
+                    name: utf16_text(name)?,
                     parent,
                     ..Element::default()
                 });
                 open.push(elements.len() - 1);
                 attribute = None;
-                None
+                return Some(());
             }
-            token::ATTRIBUTE => {
-                let (name, after) = name_ref(chunk, p)?;
-                p = after;
+            Token::Attribute(name) => {
                 let element = elements.get_mut(*open.last()?)?;
-                element.attributes.push((name, Vec::new()));
+                element.attributes.push((utf16_text(name)?, Vec::new()));
                 attribute = Some(element.attributes.len() - 1);
-                None
+                return Some(());
             }
-            token::CLOSE_START => {
+            Token::CloseStart => {
                 attribute = None;
-                None
+                return Some(());
             }
-            token::CLOSE_EMPTY | token::END_ELEMENT => {
+            Token::Close => {
                 open.pop()?;
                 attribute = None;
-                None
+                return Some(());
             }
-            token::VALUE => {
-                if *chunk.get(p)? != kind::STRING {
-                    return None;
-                }
-                let (text, after) = prefixed_text(chunk, p + 1)?;
-                p = after;
-                Some(Piece::Text(text))
-            }
-            token::SUBSTITUTION | token::OPTIONAL_SUBSTITUTION => {
-                let index = usize::from(u16_at(chunk, p)?);
-                p += 3;
-                Some(Piece::Slot {
-                    index,
-                    optional: token == token::OPTIONAL_SUBSTITUTION,
-                })
-            }
-            token::CDATA | token::PI_DATA => {
-                let (_, after) = prefixed_text(chunk, p)?;
-                p = after;
-                Some(Piece::Other)
-            }
-            token::CHAR_REF => {
-                p += 2;
-                Some(Piece::Other)
-            }
-            token::ENTITY_REF | token::PI_TARGET => {
-                let (_, after) = name_ref(chunk, p)?;
-                p = after;
-                Some(Piece::Other)
-            }
-            _ => return None,
+            Token::Text(text) => Piece::Text(utf16_text(text)?),
+            Token::Slot { index, optional } => Piece::Slot {
+                index: usize::from(index),
+                optional,
+            },
+            Token::Other => Piece::Other,
         };
-        if let Some(piece) = piece {
-            let Some(&current) = open.last() else {
-                // Text or a substitution outside any element: not a shape read here.
-                return None;
-            };
-            let element = elements.get_mut(current)?;
-            match attribute.and_then(|a| element.attributes.get_mut(a)) {
-                Some((_, pieces)) => pieces.push(piece),
-                None => element.content.push(piece),
-            }
+        // Text or a substitution outside any element is not a shape read here.
+        let element = elements.get_mut(*open.last()?)?;
+        match attribute.and_then(|a| element.attributes.get_mut(a)) {
+            Some((_, pieces)) => pieces.push(piece),
+            None => element.content.push(piece),
         }
-    }
+        Some(())
+    })?;
     Some(describe(&elements))
 }
 
 /// The shape of a definition's elements ([`Shape`]).
 fn shape(elements: &[Element]) -> Shape {
-    // Prefixed names are matched by their local part when read back: not read here.
-    if elements.iter().any(|e| e.name.contains(':')) {
+    // Prefixed names are matched by their local part when read back, and names with
+    // characters rendering changes are read as rendered: not read here.
+    let plain = |name: &str| !name.contains(':') && renders_as_is(name);
+    if !elements
+        .iter()
+        .all(|e| plain(&e.name) && e.attributes.iter().all(|(name, _)| plain(name)))
+    {
         return Shape::Other;
     }
     let mut tops = elements
@@ -882,17 +965,19 @@ fn describe(elements: &[Element]) -> Definition {
                 None => fields.named.push((name, value)),
             }
         }
-        // A name written more than once is read as a run or renamed: never from one slot.
+        // A name written more than once is read as a run or renamed, and one with characters
+        // rendering changes is read otherwise: never from one slot.
         for (item, source) in &mut fields.items {
             let name = match item {
                 FieldItem::Named(name) => name.as_str(),
                 FieldItem::Binary => "Binary",
                 FieldItem::Positional => continue,
             };
-            if fields
-                .named
-                .iter()
-                .any(|(n, s)| n == name && *s == Source::Complex)
+            if !renders_as_is(name)
+                || fields
+                    .named
+                    .iter()
+                    .any(|(n, s)| n == name && *s == Source::Complex)
             {
                 *source = Source::Complex;
             }
@@ -989,8 +1074,13 @@ mod tests {
 
     /// A System template as Windows writes it, with EventData inline.
     fn definition_chunk() -> (Vec<u8>, usize) {
+        definition_chunk_after(100)
+    }
+
+    /// The test definition, written after `pad` bytes.
+    fn definition_chunk_after(pad: usize) -> (Vec<u8>, usize) {
         let mut c = Chunk::default();
-        c.bytes.resize(100, 0);
+        c.bytes.resize(pad, 0);
         let at = c.bytes.len();
         c.u32(0).u32(0x1111_1111).u32(0).u32(0).u32(0).u32(0);
         let start = c.bytes.len();
@@ -1119,14 +1209,39 @@ mod tests {
     }
 
     #[test]
-    fn repeated_data_names_are_never_read_from_one_slot() {
+    fn signatures_are_the_same_wherever_a_definition_is() {
+        let (a, at_a) = definition_chunk_after(100);
+        let (b, at_b) = definition_chunk_after(333);
+        let (mut sig_a, mut sig_b) = (Vec::new(), Vec::new());
+        signature(&a, at_a, &mut sig_a).unwrap();
+        signature(&b, at_b, &mut sig_b).unwrap();
+        assert_eq!(sig_a, sig_b);
+        assert_ne!(
+            a.get(at_a..),
+            b.get(at_b..),
+            "the inline name offsets differ"
+        );
+        // Another literal: another signature.
+        let utf16: Vec<u8> = "System".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let at = b.windows(utf16.len()).rposition(|w| w == utf16).unwrap();
+        let mut c = b.clone();
+        c[at] = b'Z';
+        let mut sig_c = Vec::new();
+        signature(&c, at_b, &mut sig_c).unwrap();
+        assert_ne!(sig_b, sig_c);
+        // A cut definition has none.
+        assert!(signature(b.get(..b.len() - 5).unwrap(), at_b, &mut sig_c).is_none());
+    }
+
+    #[test]
+    fn repeated_or_odd_data_names_are_never_read_from_one_slot() {
         let mut c = Chunk::default();
         let at = c.bytes.len();
         c.u32(0).u32(0x1111_1111).u32(0).u32(0).u32(0).u32(0);
         let start = c.bytes.len();
         c.u8(0x0f).u8(1).u8(1).u8(0);
         c.open("EventData", false).u8(0x02);
-        for (index, name) in ["a", "a", "b"].iter().enumerate() {
+        for (index, name) in ["a", "a", "b", "c\u{0}d"].iter().enumerate() {
             c.open("Data", true)
                 .attribute("Name")
                 .text(name)
@@ -1154,7 +1269,9 @@ mod tests {
                 Source::Slot {
                     index: 2,
                     optional: false
-                }
+                },
+                // A name with a character rendering changes.
+                Source::Complex
             ]
         );
     }

@@ -12,7 +12,7 @@
 //! `Null`). Anything else gives `None`, and the reader renders the record instead. The readers'
 //! equivalence tests compare both ways on real and generated logs.
 
-use crate::binxml::{Definition, FieldItem, Fields, Shape, Source, Value, kind};
+use crate::binxml::{Definition, FieldItem, Fields, Shape, Source, Value, kind, renders_as_is};
 use crate::event::FieldValue;
 use crate::flatten::normalise_value;
 use crate::record::{RawRecord, RawSystem};
@@ -141,12 +141,4 @@ fn scalar_text(value: &Value<'_>) -> Option<String> {
         return None;
     }
     Some(value.text()?.into_owned())
-}
-
-/// True for text the crate renders as it is: no control characters, and neither U+FFFE nor
-/// U+FFFF, which XML does not allow (it writes them as `_`, as Windows does).
-pub(crate) fn renders_as_is(text: &str) -> bool {
-    !text
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}'))
 }

@@ -30,18 +30,20 @@
 //! 1601 times are left out); failed chunks and records become located errors and the rest is
 //! read.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
-use crate::binxml::{self, FIRST_FILETIME_PAST_9999, Source as ValueSource, Value, kind};
+use crate::binxml::{
+    self, FIRST_FILETIME_PAST_9999, Source as ValueSource, Value, kind, renders_as_is,
+};
 use crate::catalog::{Catalog, EventKind};
-use crate::direct::{self, renders_as_is};
+use crate::direct;
 use crate::event::{Event, FieldValue, Fields, Locator, SourceRef, Timestamp};
 use crate::flatten::normalise_value;
 use crate::input::{
@@ -250,6 +252,7 @@ pub fn read_counted(
         host_hint: source.host_hint.as_deref(),
         selection,
         settings: Arc::new(settings),
+        templates: TemplateCache::default(),
     };
     let mut spans = SpanSet::default();
     let mut chunks = parser.chunks();
@@ -460,12 +463,14 @@ enum Decision {
 #[derive(Default)]
 struct ScanState {
     /// Template definitions read, by chunk offset (`None`: not readable here).
-    definitions: HashMap<usize, Option<Arc<binxml::Definition>>>,
+    definitions: FxHashMap<usize, ReadDefinition>,
     /// Provider, channel and computer met, with their origin and whether some entry takes
     /// every id of the channel.
     origins: Vec<([String; 3], Arc<Origin>, bool)>,
     /// Catalog answers by origin and event id.
-    kinds: HashMap<(usize, u16), Option<EventKind>>,
+    kinds: FxHashMap<(usize, u16), Option<EventKind>>,
+    /// Scratch space for template signatures.
+    signature: Vec<u8>,
     /// Origins already decoded, by template definition and the raw substitutions that hold
     /// provider, channel and computer (empty for literals): records of one template and
     /// origin skip decoding and comparing their texts.
@@ -494,11 +499,54 @@ fn origin_raw<'c>(source: &ValueSource, values: &[Value<'c>]) -> Option<(u8, &'c
 }
 
 impl ScanState {
-    fn definition(&mut self, chunk: &[u8], at: usize) -> Option<Arc<binxml::Definition>> {
-        self.definitions
-            .entry(at)
-            .or_insert_with(|| binxml::definition(chunk, at).map(Arc::new))
-            .clone()
+    /// The definition at chunk offset `at`, read once per chunk, and once per log for a
+    /// template the log's chunks repeat (found by its [`binxml::signature`]).
+    fn definition(
+        &mut self,
+        chunk: &[u8],
+        at: usize,
+        templates: &TemplateCache,
+    ) -> Option<Arc<binxml::Definition>> {
+        if let Some(known) = self.definitions.get(&at) {
+            return known.clone();
+        }
+        let read = match binxml::signature(chunk, at, &mut self.signature) {
+            None => None,
+            Some(()) => templates.get_or_read(&self.signature, || binxml::definition(chunk, at)),
+        };
+        self.definitions.insert(at, read.clone());
+        read
+    }
+}
+
+/// A template definition as read: `None` when it is not readable here.
+type ReadDefinition = Option<Arc<binxml::Definition>>;
+
+/// Template definitions already read in a log, by signature, shared by the chunk workers.
+#[derive(Default)]
+struct TemplateCache {
+    known: Mutex<FxHashMap<Box<[u8]>, ReadDefinition>>,
+}
+
+/// Most definitions a log's cache holds (a log writes tens; crafted ones are read per chunk).
+const MAX_CACHED_TEMPLATES: usize = 4096;
+
+impl TemplateCache {
+    fn get_or_read(
+        &self,
+        signature: &[u8],
+        read: impl FnOnce() -> Option<binxml::Definition>,
+    ) -> Option<Arc<binxml::Definition>> {
+        if let Some(known) = self.known.lock().ok()?.get(signature) {
+            return known.clone();
+        }
+        let definition = read().map(Arc::new);
+        if let Ok(mut known) = self.known.lock() {
+            if known.len() < MAX_CACHED_TEMPLATES {
+                known.insert(Box::from(signature), definition.clone());
+            }
+        }
+        definition
     }
 }
 
@@ -539,6 +587,7 @@ struct ChunkReader<'a> {
     host_hint: Option<&'a str>,
     selection: Selection,
     settings: Arc<ParserSettings>,
+    templates: TemplateCache,
 }
 
 impl ChunkReader<'_> {
@@ -677,7 +726,7 @@ impl ChunkReader<'_> {
             return None;
         }
         let (event_id, time) = windows_layout(values)?;
-        let definition = state.definition(chunk, at)?;
+        let definition = state.definition(chunk, at, &self.templates)?;
         let is_slot = |source: &ValueSource, slot: usize| matches!(source, ValueSource::Slot { index, .. } if *index == slot);
         if !is_slot(&definition.event_id, EVENT_ID_SLOT)
             || !is_slot(&definition.time, TIME_CREATED_SLOT)
@@ -761,7 +810,7 @@ impl ChunkReader<'_> {
                         return None;
                     }
                     state
-                        .definition(chunk, read.definition)
+                        .definition(chunk, read.definition, &self.templates)
                         .filter(|d| d.shape == binxml::Shape::EventData)
                 }),
             _ => None,
