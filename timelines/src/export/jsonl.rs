@@ -10,11 +10,13 @@
 //! guard as the CSV.
 
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 use std::io::Write;
 
 use rayon::prelude::*;
 use rdpsleuth_parser::Timestamp;
 use rdpsleuth_parser::catalog::channel;
+use rustc_hash::{FxHashSet, FxHasher};
 
 use super::text::{push_iso_micros, push_json_str};
 use super::{
@@ -36,6 +38,11 @@ pub fn datetime(t: Timestamp) -> String {
 /// The key of a field: prefixed and reduced to `[A-Za-z0-9_]`.
 pub fn field_key(name: &str) -> String {
     let mut key = String::with_capacity(FIELD_PREFIX.len() + name.len());
+    push_field_key(&mut key, name);
+    key
+}
+
+fn push_field_key(key: &mut String, name: &str) {
     key.push_str(FIELD_PREFIX);
     key.extend(name.chars().map(|c| {
         if c.is_ascii_alphanumeric() || c == '_' {
@@ -44,7 +51,63 @@ pub fn field_key(name: &str) -> String {
             '_'
         }
     }));
-    key
+}
+
+/// The field keys written in one row, so that a key two field names reduce to gets a numeric
+/// suffix; reused from row to row.
+#[derive(Default)]
+struct RowKeys {
+    keys: Vec<String>,
+    used: usize,
+    hashes: FxHashSet<u64>,
+}
+
+impl RowKeys {
+    fn clear(&mut self) {
+        self.used = 0;
+        self.hashes.clear();
+    }
+
+    fn hash(key: &str) -> u64 {
+        let mut hasher = FxHasher::default();
+        key.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn seen(&self, key: &str) -> bool {
+        self.hashes.contains(&Self::hash(key)) && self.keys.iter().take(self.used).any(|k| k == key)
+    }
+
+    /// The key of the field `name` in this row (see [`field_key`]).
+    fn next(&mut self, name: &str) -> &str {
+        if self.used == self.keys.len() {
+            self.keys.push(String::new());
+        }
+        let mut key = self
+            .keys
+            .get_mut(self.used)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        key.clear();
+        push_field_key(&mut key, name);
+        let base = key.len();
+        let mut n = 2;
+        while self.seen(&key) {
+            key.truncate(base);
+            let _ = write!(key, "_{n}");
+            n += 1;
+        }
+        self.hashes.insert(Self::hash(&key));
+        let at = self.used;
+        self.used += 1;
+        match self.keys.get_mut(at) {
+            Some(slot) => {
+                *slot = key;
+                slot
+            }
+            None => "",
+        }
+    }
 }
 
 /// Appends `,"key":` (or `"key":` first).
@@ -66,7 +129,7 @@ fn text_value(out: &mut String, k: &str, value: Option<&str>) {
 }
 
 /// Renders one row into `out` (cleared first).
-fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut Vec<String>) {
+fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut RowKeys) {
     let e = row.event;
     out.clear();
     out.push('{');
@@ -132,18 +195,10 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut
     let _ = write!(out, "\"{}\"", e.source.locator);
     keys.clear();
     for (name, value) in e.fields.iter() {
-        let base = field_key(name);
-        let mut k = base.clone();
-        let mut n = 2;
-        while keys.contains(&k) {
-            k = format!("{base}_{n}");
-            n += 1;
-        }
         out.push(',');
-        push_json_str(out, &k, false);
+        push_json_str(out, keys.next(name), false);
         out.push(':');
         push_field_value_json(out, value, true);
-        keys.push(k);
     }
     out.push_str("}\n");
 }
@@ -176,7 +231,7 @@ pub fn write_jsonl_with(
             .map(|run| {
                 let mut buffer = String::with_capacity(run.len() * 512);
                 let mut row = String::with_capacity(1_024);
-                let mut keys = Vec::new();
+                let mut keys = RowKeys::default();
                 for r in run {
                     render(r, annotator, &mut row, &mut keys);
                     buffer.push_str(&row);
@@ -196,6 +251,20 @@ mod tests {
     use super::*;
     use crate::export::DefaultAnnotator;
     use crate::testutil::*;
+
+    #[test]
+    fn field_keys_that_clash_get_suffixes() {
+        let mut keys = RowKeys::default();
+        let names = ["a b", "a_b", "a-b", "c", "a_b_2"];
+        let written: Vec<String> = names.iter().map(|n| keys.next(n).to_string()).collect();
+        assert_eq!(
+            written,
+            ["evt_a_b", "evt_a_b_2", "evt_a_b_3", "evt_c", "evt_a_b_2_2"]
+        );
+        // The next row starts afresh.
+        keys.clear();
+        assert_eq!(keys.next("a_b"), "evt_a_b");
+    }
 
     #[test]
     fn timesketch_records() {
