@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use rdpsleuth_parser::coverage::Coverage;
+use rdpsleuth_parser::coverage::{Coverage, HostCoverage};
 use rdpsleuth_parser::event::{parse_hex_u64, parse_u64};
 use rdpsleuth_parser::{Event, FieldValue, Fields, Timestamp};
 use rdpsleuth_timelines::{Connection, EventIndex, HostId, Lane, Outcome, Relation, Timelines};
@@ -414,6 +414,8 @@ pub struct Analysis<'a> {
     pub host_events: Vec<Vec<EventIndex>>,
     /// Per host, lower-case channel → span (from the coverage, else from the events).
     spans: Vec<HashMap<String, Span>>,
+    /// Per host, its entry in the coverage.
+    host_coverage: Vec<Option<&'a HostCoverage>>,
     rules_by_kind: HashMap<&'static str, Vec<&'static Rule>>,
 }
 
@@ -439,11 +441,17 @@ impl<'a> Analysis<'a> {
                 span.last = span.last.max(e.time);
             }
         }
-        for (h, host) in timelines.hosts.iter().enumerate() {
-            let Some(cov) = std::iter::once(host.name.as_str())
-                .chain(host.aliases.iter().map(String::as_str))
-                .find_map(|n| coverage.host(n))
-            else {
+        let host_coverage: Vec<Option<&HostCoverage>> = timelines
+            .hosts
+            .iter()
+            .map(|host| {
+                std::iter::once(host.name.as_str())
+                    .chain(host.aliases.iter().map(String::as_str))
+                    .find_map(|n| coverage.host(n))
+            })
+            .collect();
+        for (h, cov) in host_coverage.iter().enumerate() {
+            let Some(cov) = cov else {
                 continue;
             };
             let Some(map) = spans.get_mut(h) else {
@@ -469,8 +477,24 @@ impl<'a> Analysis<'a> {
             coverage,
             host_events,
             spans,
+            host_coverage,
             rules_by_kind,
         }
+    }
+
+    /// The inputs of a host that are a channel's log but hold no record (collected, but
+    /// cleared, disabled or never written), as the coverage names them.
+    pub fn empty_inputs(&self, host: HostId, channel: &str) -> &'a [String] {
+        self.host_coverage
+            .get(host)
+            .copied()
+            .flatten()
+            .and_then(|cov| {
+                cov.missing
+                    .iter()
+                    .find(|m| m.channel.eq_ignore_ascii_case(channel))
+            })
+            .map_or(&[], |m| m.empty_inputs.as_slice())
     }
 
     /// The span of a channel in a host's logs, on the host's clock.

@@ -26,6 +26,8 @@ pub const RELEVANT_ALTERNATIVE: f64 = 0.05;
 pub const SETTLED: f64 = 0.9;
 /// Minutes added on each side of the connection's window in the time asked for.
 const PAD_SECONDS: f64 = 300.0;
+/// Empty inputs named in one line; the rest are counted.
+const MAX_EMPTY_SHOWN: usize = 2;
 
 /// Display names of the logs, in the order they are listed.
 pub static CHANNEL_NAMES: &[(&str, &str)] = &[
@@ -251,7 +253,11 @@ pub fn missing_sources(a: &Analysis<'_>, conn: usize, ranking: &Ranking) -> Vec<
             continue;
         };
         if let Some(line) = missing_line(a, c, host, need, from, to) {
-            if OPTIONAL.contains(&need.channel) && a.span(host, need.channel).is_none() {
+            // An optional log that was collected but holds nothing gets a line of its own.
+            if OPTIONAL.contains(&need.channel)
+                && a.span(host, need.channel).is_none()
+                && a.empty_inputs(host, need.channel).is_empty()
+            {
                 optional.push((host, need.channel, need.notes.clone()));
             } else {
                 out.push(line);
@@ -357,6 +363,26 @@ fn missing_line(
             " (the log read covers {})",
             format_window(span.first, span.last)
         ));
+    } else if let Some(empty) = alternates
+        .iter()
+        .map(|ch| a.empty_inputs(host, ch))
+        .find(|inputs| !inputs.is_empty())
+    {
+        let shown: Vec<String> = empty
+            .iter()
+            .take(MAX_EMPTY_SHOWN)
+            .map(|input| crate::summary::clean(input))
+            .collect();
+        let more = empty.len().saturating_sub(MAX_EMPTY_SHOWN);
+        line.push_str(&format!(
+            " (collected, but empty: {}{})",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
     }
     Some(line)
 }
@@ -403,6 +429,39 @@ mod tests {
         let text = d.of(k).unwrap().missing_sources.join("\n");
         assert!(
             text.contains("RdpCoreTS/Operational log of SRV01.corp.local covering 2024-05-01 09:55–10:05 UTC (the log read covers 2024-04-24"),
+            "{text}"
+        );
+        assert!(!text.contains("collected, but empty"), "{text}");
+
+        // Its System log was collected but holds nothing: said so.
+        let empty = |channel: &str, inputs: &[&str]| rdpsleuth_parser::coverage::MissingChannel {
+            channel: channel.to_string(),
+            role: None,
+            optional: false,
+            why: String::new(),
+            empty_inputs: inputs.iter().map(|i| i.to_string()).collect(),
+        };
+        let coverage = Coverage {
+            hosts: vec![rdpsleuth_parser::coverage::HostCoverage {
+                host: "SRV01.corp.local".into(),
+                aliases: Vec::new(),
+                roles: Vec::new(),
+                channels: Vec::new(),
+                missing: vec![
+                    empty(channel::SYSTEM, &["SRV01/System.evtx"]),
+                    empty(channel::CAPI2, &["a.evtx", "b.evtx", "c.evtx"]),
+                ],
+            }],
+        };
+        let d = diagnose(&t, &coverage);
+        let text = d.of(k).unwrap().missing_sources.join("\n");
+        assert!(
+            text.contains("System log of SRV01.corp.local covering 2024-05-01 09:55–10:05 UTC (collected, but empty: SRV01/System.evtx)"),
+            "{text}"
+        );
+        // An optional log collected empty is a line of its own, its inputs counted past two.
+        assert!(
+            text.contains("CAPI2/Operational log of SRV01.corp.local (disabled by default: enable it before reproducing) covering 2024-05-01 09:55–10:05 UTC (collected, but empty: a.evtx, b.evtx and 1 more)"),
             "{text}"
         );
     }
