@@ -851,9 +851,14 @@ pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
 
 /// The shape of a definition's elements ([`Shape`]).
 fn shape(elements: &[Element]) -> Shape {
-    // Prefixed names are matched by their local part when read back, and names with
-    // characters rendering changes are read as rendered: not read here.
-    let plain = |name: &str| !name.contains(':') && renders_as_is(name);
+    // Only plain ASCII names: prefixed names are matched by their local part when read back,
+    // and other characters may change in rendering or make the rendering unreadable.
+    let plain = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
     if !elements
         .iter()
         .all(|e| plain(&e.name) && e.attributes.iter().all(|(name, _)| plain(name)))
@@ -1206,6 +1211,24 @@ mod tests {
             })
         );
         assert_eq!(system(SystemSlot::Level), Some(&Source::Absent));
+    }
+
+    #[test]
+    fn names_other_than_plain_ascii_are_not_built() {
+        let (chunk, at) = definition_chunk();
+        assert_eq!(definition(&chunk, at).unwrap().shape, Shape::Event);
+        let utf16: Vec<u8> = "Channel"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let name = chunk.windows(utf16.len()).position(|w| w == utf16).unwrap();
+        for odd in [' ', '=', ':', 'é', '\u{0}'] {
+            let mut c = chunk.clone();
+            let [a, b] = (odd as u16).to_le_bytes();
+            c[name + 2] = a;
+            c[name + 3] = b;
+            assert_eq!(definition(&c, at).unwrap().shape, Shape::Other, "{odd:?}");
+        }
     }
 
     #[test]
