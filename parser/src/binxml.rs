@@ -191,20 +191,7 @@ impl<'c> Value<'c> {
                 if self.bytes.len() % 2 != 0 || self.bytes.len() > 2 * MAX_TEXT_CHARS {
                     return None;
                 }
-                let units = self
-                    .bytes
-                    .chunks_exact(2)
-                    .map(|p| {
-                        u16::from_le_bytes([
-                            p.first().copied().unwrap_or(0),
-                            p.get(1).copied().unwrap_or(0),
-                        ])
-                    })
-                    .take_while(|&u| u != 0);
-                char::decode_utf16(units)
-                    .collect::<Result<String, _>>()
-                    .ok()
-                    .map(Cow::Owned)
+                utf16_text(until_nul(self.bytes)).map(Cow::Owned)
             }
             kind::ANSI_STRING if self.bytes.is_ascii() && self.bytes.len() <= MAX_TEXT_CHARS => {
                 let text = self.bytes.split(|&b| b == 0).next().unwrap_or_default();
@@ -622,9 +609,18 @@ pub(crate) fn renders_as_is(text: &str) -> bool {
         .any(|c| c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}'))
 }
 
-/// UTF-16LE bytes as text; `None` for unpaired surrogates.
+/// UTF-16LE bytes as text (an odd last byte is ignored); `None` for unpaired surrogates.
 fn utf16_text(bytes: &[u8]) -> Option<String> {
-    let units = bytes.chunks_exact(2).map(|p| {
+    let pairs = bytes.chunks_exact(2);
+    // Mostly ASCII: taken byte for byte.
+    if pairs
+        .clone()
+        .all(|p| matches!(p, [low, 0] if low.is_ascii()))
+    {
+        let ascii: Vec<u8> = pairs.map(|p| p.first().copied().unwrap_or(0)).collect();
+        return String::from_utf8(ascii).ok();
+    }
+    let units = pairs.map(|p| {
         u16::from_le_bytes([
             p.first().copied().unwrap_or(0),
             p.get(1).copied().unwrap_or(0),
@@ -633,6 +629,15 @@ fn utf16_text(bytes: &[u8]) -> Option<String> {
     char::decode_utf16(units)
         .collect::<Result<String, _>>()
         .ok()
+}
+
+/// The UTF-16LE bytes before the first NUL unit.
+fn until_nul(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .chunks_exact(2)
+        .position(|p| p == [0, 0])
+        .map_or(bytes.len() - bytes.len() % 2, |i| 2 * i);
+    bytes.get(..end).unwrap_or_default()
 }
 
 /// The UTF-16 bytes of a name in the chunk's string table (or written inline): next-link,
@@ -1211,6 +1216,24 @@ mod tests {
             })
         );
         assert_eq!(system(SystemSlot::Level), Some(&Source::Absent));
+    }
+
+    #[test]
+    fn utf16_is_decoded_as_the_crate_decodes_it() {
+        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        for text in ["plain", "", "é→😀 mixed", "x\u{7f}"] {
+            assert_eq!(utf16_text(&utf16(text)).as_deref(), Some(text));
+        }
+        // An unpaired surrogate; a NUL ends a string value.
+        assert_eq!(utf16_text(&[0x00, 0xd8, 0x41, 0x00]), None);
+        assert_eq!(until_nul(&utf16("ab\u{0}cd")), utf16("ab"));
+        assert_eq!(until_nul(&[0x41, 0, 0x42]), [0x41, 0]);
+        let value = Value {
+            kind: kind::STRING,
+            bytes: &utf16("Wer\u{0}junk"),
+            at: 0,
+        };
+        assert_eq!(value.string().as_deref(), Some("Wer"));
     }
 
     #[test]

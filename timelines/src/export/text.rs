@@ -17,8 +17,15 @@ pub fn push_json_str(out: &mut String, s: &str, guard: bool) {
     if guard && s.chars().next().is_some_and(is_formula_start) {
         out.push('\'');
     }
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
+    // Most values need no escape: found a block at a time.
+    let Some(first) = first_to_escape(s.as_bytes()) else {
+        out.push_str(s);
+        out.push('"');
+        return;
+    };
+    out.push_str(s.get(..first).unwrap_or(""));
+    let mut start = first;
+    for (i, b) in s.bytes().enumerate().skip(first) {
         let escape: Option<&str> = match b {
             b'"' => Some("\\\""),
             b'\\' => Some("\\\\"),
@@ -44,6 +51,22 @@ pub fn push_json_str(out: &mut String, s: &str, guard: bool) {
     }
     out.push_str(s.get(start..).unwrap_or(""));
     out.push('"');
+}
+
+/// The index of the first byte a JSON string must escape: a quote, a backslash or a control
+/// character.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let mut at = 0;
+    for block in bytes.chunks(BLOCK) {
+        // No early exit inside a block, so that the test is done on all its bytes at once.
+        if block.iter().fold(false, |any, &b| any | special(b)) {
+            return block.iter().position(|&b| special(b)).map(|i| at + i);
+        }
+        at += block.len();
+    }
+    None
 }
 
 fn push_padded(out: &mut String, value: u32, width: usize) {
@@ -183,6 +206,18 @@ mod tests {
             let mut out = String::new();
             push_json_str(&mut out, s, false);
             assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
+        // Escapes at every place around the blocks the scan reads.
+        for len in [15, 16, 17, 33] {
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{7}'] {
+                    let mut s: String = "é".repeat(1) + &"x".repeat(len - 1);
+                    s.insert(at.min(s.len() - 1).max(2), special);
+                    let mut out = String::new();
+                    push_json_str(&mut out, &s, false);
+                    assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
         }
         let mut out = String::new();
         push_json_str(&mut out, "=1+1", true);
