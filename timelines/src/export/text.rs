@@ -211,7 +211,7 @@ mod tests {
         for len in [15, 16, 17, 33] {
             for at in 0..len {
                 for special in ['"', '\\', '\n', '\u{7}'] {
-                    let mut s: String = "é".repeat(1) + &"x".repeat(len - 1);
+                    let mut s = format!("é{}", "x".repeat(len - 1));
                     s.insert(at.min(s.len() - 1).max(2), special);
                     let mut out = String::new();
                     push_json_str(&mut out, &s, false);
