@@ -27,7 +27,10 @@ pub(crate) fn raw_record(
     values: &[Value<'_>],
     payload: Option<Payload<'_, '_>>,
 ) -> Option<RawRecord> {
-    if definition.shape != Shape::Event {
+    if definition.shape != Shape::Event
+        || !values.iter().all(readable)
+        || !payload.is_none_or(|(_, values)| values.iter().all(readable))
+    {
         return None;
     }
     let mut system = RawSystem::default();
@@ -51,6 +54,18 @@ pub(crate) fn raw_record(
         record.fields = event_data(fields, values)?;
     }
     Some(record)
+}
+
+/// Whether the crate reads a value as it is written, used or not: a scalar type, a nested
+/// BinXml fragment or a string array, of a size its type allows. Any other value may make it
+/// fail the record, which must then not be built.
+fn readable(value: &Value<'_>) -> bool {
+    match value.kind {
+        kind::STRING => value.bytes.len() % 2 == 0,
+        kind::SIZE_T => matches!(value.bytes.len(), 4 | 8),
+        kind::NULL..=kind::HEX_INT64 | kind::BINXML | kind::STRING_ARRAY => true,
+        _ => false,
+    }
 }
 
 /// The fields of an `EventData` element, as the readers lay them out.
@@ -141,4 +156,70 @@ fn scalar_text(value: &Value<'_>) -> Option<String> {
         return None;
     }
     Some(value.text()?.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_values_the_crate_reads_as_written_are_built_from() {
+        let value = |kind: u8, bytes: &'static [u8]| Value { kind, bytes, at: 0 };
+        assert!(readable(&value(kind::STRING, &[0x41, 0])));
+        assert!(!readable(&value(kind::STRING, &[0x41])));
+        assert!(readable(&value(kind::SIZE_T, &[0; 8])));
+        assert!(!readable(&value(kind::SIZE_T, &[0; 6])));
+        assert!(readable(&value(kind::BINXML, &[])));
+        assert!(readable(&value(kind::STRING_ARRAY, &[0x41, 0, 0, 0])));
+        // Handles, EvtXml, arrays other than strings, unknown types.
+        for other in [0x20, 0x23, 0x84, 0x3d, 0xff] {
+            assert!(!readable(&value(other, &[0; 4])), "{other:#x}");
+        }
+    }
+
+    #[test]
+    fn positional_lists_and_leaves() {
+        let values = [
+            Value {
+                kind: kind::UINT32,
+                bytes: &[7, 0, 0, 0],
+                at: 0,
+            },
+            Value {
+                kind: kind::NULL,
+                bytes: &[],
+                at: 4,
+            },
+        ];
+        let slot = |index| Source::Slot {
+            index,
+            optional: false,
+        };
+        let fields = Fields {
+            named: Vec::new(),
+            positional: vec![slot(0), Source::Absent],
+            complete: true,
+            items: vec![
+                (FieldItem::Positional, slot(0)),
+                (FieldItem::Binary, Source::Absent),
+                (FieldItem::Positional, Source::Absent),
+            ],
+        };
+        assert_eq!(
+            event_data(&fields, &values),
+            Some(vec![
+                (
+                    "Data".to_string(),
+                    FieldValue::List(vec!["7".into(), "".into()])
+                ),
+                ("Binary".to_string(), FieldValue::Null),
+            ])
+        );
+        // An empty value may leave its element out when rendered: not built.
+        let empty = Fields {
+            items: vec![(FieldItem::Named("x".into()), slot(1))],
+            ..fields
+        };
+        assert_eq!(event_data(&empty, &values), None);
+    }
 }
