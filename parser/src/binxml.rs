@@ -678,8 +678,10 @@ enum Token<'c> {
     Attribute(&'c [u8]),
     /// The start tag is complete.
     CloseStart,
-    /// The element ends (an empty one, or its end tag).
-    Close,
+    /// The start tag ends the element (an empty element).
+    CloseEmpty,
+    /// The end tag.
+    End,
     /// Literal text.
     Text(&'c [u8]),
     /// A substitution, optional or not.
@@ -729,7 +731,8 @@ fn walk<'c>(
                 Token::Attribute(name)
             }
             token::CLOSE_START => Token::CloseStart,
-            token::CLOSE_EMPTY | token::END_ELEMENT => Token::Close,
+            token::CLOSE_EMPTY => Token::CloseEmpty,
+            token::END_ELEMENT => Token::End,
             token::VALUE => {
                 if *chunk.get(p)? != kind::STRING {
                     return None;
@@ -783,7 +786,8 @@ pub(crate) fn signature(chunk: &[u8], at: usize, out: &mut Vec<u8>) -> Option<()
             Token::Open(name) => bytes(1, name),
             Token::Attribute(name) => bytes(2, name),
             Token::CloseStart => bytes(3, &[]),
-            Token::Close => bytes(4, &[]),
+            Token::CloseEmpty => bytes(4, &[]),
+            Token::End => bytes(8, &[]),
             Token::Text(text) => bytes(5, text),
             Token::Slot { index, optional } => {
                 let [a, b] = index.to_le_bytes();
@@ -802,12 +806,16 @@ pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
     let mut open: Vec<usize> = Vec::new();
     // The attribute being read, on the innermost open element (until its start tag closes).
     let mut attribute: Option<usize> = None;
+    // Inside a start tag (between an element's name and the end of its attributes). Tokens out
+    // of their place make the crate fail the record: such a definition is not read.
+    let mut in_start = false;
     walk(chunk, at, |token| {
         let piece = match token {
             Token::Open(name) => {
-                if elements.len() >= MAX_ELEMENTS {
+                if elements.len() >= MAX_ELEMENTS || in_start {
                     return None;
                 }
+                in_start = true;
                 let parent = open.last().copied();
                 if let Some(parent) = parent {
                     elements.get_mut(parent)?.children += 1;
@@ -822,20 +830,30 @@ pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
                 return Some(());
             }
             Token::Attribute(name) => {
+                if !in_start {
+                    return None;
+                }
                 let element = elements.get_mut(*open.last()?)?;
                 element.attributes.push((utf16_text(name)?, Vec::new()));
                 attribute = Some(element.attributes.len() - 1);
                 return Some(());
             }
-            Token::CloseStart => {
+            Token::CloseStart if in_start => {
+                in_start = false;
                 attribute = None;
                 return Some(());
             }
-            Token::Close => {
+            Token::CloseEmpty if in_start => {
+                in_start = false;
                 open.pop()?;
                 attribute = None;
                 return Some(());
             }
+            Token::End if !in_start => {
+                open.pop()?;
+                return Some(());
+            }
+            Token::CloseStart | Token::CloseEmpty | Token::End => return None,
             Token::Text(text) => Piece::Text(utf16_text(text)?),
             Token::Slot { index, optional } => Piece::Slot {
                 index: usize::from(index),
@@ -843,14 +861,23 @@ pub(crate) fn definition(chunk: &[u8], at: usize) -> Option<Definition> {
             },
             Token::Other => Piece::Other,
         };
-        // Text or a substitution outside any element is not a shape read here.
+        // Text or a substitution outside any element, or in a start tag outside an attribute,
+        // is not a shape read here.
         let element = elements.get_mut(*open.last()?)?;
-        match attribute.and_then(|a| element.attributes.get_mut(a)) {
-            Some((_, pieces)) => pieces.push(piece),
-            None => element.content.push(piece),
+        match (
+            in_start,
+            attribute.and_then(|a| element.attributes.get_mut(a)),
+        ) {
+            (true, Some((_, pieces))) => pieces.push(piece),
+            (false, _) => element.content.push(piece),
+            (true, None) => return None,
         }
         Some(())
     })?;
+    // Every element closed.
+    if in_start || !open.is_empty() {
+        return None;
+    }
     Some(describe(&elements))
 }
 
@@ -1234,6 +1261,74 @@ mod tests {
             at: 0,
         };
         assert_eq!(value.string().as_deref(), Some("Wer"));
+    }
+
+    /// A definition whose BinXml `body` writes (after a fragment header, before EOF).
+    fn definition_of(body: impl FnOnce(&mut Chunk)) -> (Vec<u8>, usize) {
+        let mut c = Chunk::default();
+        let at = c.bytes.len();
+        c.u32(0).u32(0x1111_1111).u32(0).u32(0).u32(0).u32(0);
+        let start = c.bytes.len();
+        c.u8(0x0f).u8(1).u8(1).u8(0);
+        body(&mut c);
+        c.u8(0x00);
+        let size = (c.bytes.len() - start) as u32;
+        c.bytes.splice(at + 20..at + 24, size.to_le_bytes());
+        (c.bytes, at)
+    }
+
+    #[test]
+    fn tokens_out_of_their_place_are_not_read() {
+        let read = |body: fn(&mut Chunk)| {
+            let (chunk, at) = definition_of(body);
+            definition(&chunk, at)
+        };
+        // <A x="1"><B/></A>: read.
+        assert!(
+            read(|c| {
+                c.open("A", true).attribute("x").text("1").u8(0x02);
+                c.open("B", false).u8(0x03).u8(0x04);
+            })
+            .is_some()
+        );
+        // An element started inside a start tag.
+        assert!(
+            read(|c| {
+                c.open("A", true).open("B", false).u8(0x03).u8(0x03);
+            })
+            .is_none()
+        );
+        // An attribute in content.
+        assert!(
+            read(|c| {
+                c.open("A", false)
+                    .u8(0x02)
+                    .attribute("x")
+                    .text("1")
+                    .u8(0x04);
+            })
+            .is_none()
+        );
+        // An end tag inside a start tag, text in a start tag outside an attribute.
+        assert!(
+            read(|c| {
+                c.open("A", false).u8(0x04);
+            })
+            .is_none()
+        );
+        assert!(
+            read(|c| {
+                c.open("A", false).text("t").u8(0x03);
+            })
+            .is_none()
+        );
+        // An element never closed.
+        assert!(
+            read(|c| {
+                c.open("A", false).u8(0x02).text("t");
+            })
+            .is_none()
+        );
     }
 
     #[test]
