@@ -341,3 +341,33 @@ fn a_chunk_with_an_unreadable_string_table_is_lost_either_way() {
         out.report.errors
     );
 }
+
+/// The crash inputs of the EVTX findings (`fuzz/seeds/evtx`): the shortcut keeps exactly the
+/// events of rendering everything, and the same report unless rendering everything failed on
+/// what the shortcut never needed to parse.
+#[test]
+fn evtx_crash_inputs_read_the_same_both_ways() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/evtx");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{} inputs", files.len());
+    let source = memory_source(Format::Evtx);
+    let opts = ReadOptions::new(Catalog::global());
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let read =
+            |selection| read_counted(&source, SourceData::Bytes(bytes.clone()), &opts, selection).0;
+        let (fast, full) = (read(Selection::Catalog), read(Selection::Everything));
+        let name = path.display();
+        assert_eq!(fast.events, full.events, "{name}");
+        if fast.report.failed == full.report.failed {
+            assert_eq!(fast.report, full.report, "{name}");
+        } else {
+            assert!(fast.report.failed < full.report.failed, "{name}");
+            assert!(fast.report.records >= full.report.records, "{name}");
+        }
+    }
+}
