@@ -669,6 +669,12 @@ fn prefixed_text(chunk: &[u8], p: usize) -> Option<(&[u8], usize)> {
     Some((chunk.get(start..end)?, end))
 }
 
+/// Whether a value type is one MS-EVEN6 defines (and the crate reads): the scalars, handles,
+/// BinXml, EvtXml and the arrays of the scalars.
+fn known_type(value_type: u8) -> bool {
+    matches!(value_type, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95)
+}
+
 /// One token of a template definition, as [`walk`] reads it; names and texts are UTF-16 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Token<'c> {
@@ -743,6 +749,10 @@ fn walk<'c>(
             }
             token::SUBSTITUTION | token::OPTIONAL_SUBSTITUTION => {
                 let index = u16_at(chunk, p)?;
+                // The declared type, which the crate checks is one it knows.
+                if !known_type(*chunk.get(p + 2)?) {
+                    return None;
+                }
                 p += 3;
                 Token::Slot {
                     index,
@@ -1328,6 +1338,19 @@ mod tests {
                 c.open("A", false).u8(0x02).text("t");
             })
             .is_none()
+        );
+        // A substitution of a type MS-EVEN6 does not define.
+        assert!(
+            read(|c| {
+                c.open("A", false).u8(0x02).slot(0, 0x19).u8(0x04);
+            })
+            .is_none()
+        );
+        assert!(
+            read(|c| {
+                c.open("A", false).u8(0x02).slot(0, kind::STRING).u8(0x04);
+            })
+            .is_some()
         );
     }
 

@@ -27,9 +27,15 @@ pub(crate) fn raw_record(
     values: &[Value<'_>],
     payload: Option<Payload<'_, '_>>,
 ) -> Option<RawRecord> {
+    // The crate reads every nested fragment, used or not: only the payload's is read here.
+    let nested = |value: &Value<'_>| value.kind == kind::BINXML && !value.bytes.is_empty();
     if definition.shape != Shape::Event
         || !values.iter().all(readable)
-        || !payload.is_none_or(|(_, values)| values.iter().all(readable))
+        || values
+            .iter()
+            .enumerate()
+            .any(|(i, v)| nested(v) && Some(i) != definition.payload)
+        || !payload.is_none_or(|(_, values)| values.iter().all(|v| readable(v) && !nested(v)))
     {
         return None;
     }
