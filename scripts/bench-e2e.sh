@@ -37,8 +37,10 @@ echo "rustc:     $(rustc --version)"
 echo "evtx_dump: $("$dump" --version 2>/dev/null)"
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Seconds and peak KiB of one command, as "SECONDS KIB".
+# Seconds and peak KiB of one command, as "SECONDS KIB". Dirty pages of earlier runs are
+# flushed first, so that their writeback does not land on this one.
 measure() {
+    sync
     "$gtime" -f '%e %M' -o "$scratch/time" "$@" >/dev/null 2>"$scratch/stderr" || {
         echo "failed: $*" >&2
         tail -5 "$scratch/stderr" >&2
