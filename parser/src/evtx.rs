@@ -471,6 +471,11 @@ struct ScanState {
     kinds: FxHashMap<(usize, u16), Option<EventKind>>,
     /// Scratch space for template signatures.
     signature: Vec<u8>,
+    /// The definition asked for last (records of one template often follow each other).
+    last_definition: Option<(usize, ReadDefinition)>,
+    /// Keep-filter answers by kind and the fields it reads (service state changes, logons of
+    /// a few kinds and addresses repeat within a chunk).
+    keep_memo: Vec<(EventKind, Vec<(Arc<str>, FieldValue)>, bool)>,
     /// Origins already decoded, by template definition and the raw substitutions that hold
     /// provider, channel and computer (empty for literals): records of one template and
     /// origin skip decoding and comparing their texts.
@@ -486,6 +491,9 @@ struct OriginMemo {
     /// Its index in [`ScanState::origins`].
     index: usize,
 }
+
+/// Most memoised keep-filter answers per chunk.
+const MAX_KEEP_MEMO: usize = 32;
 
 /// Most memoised origins per chunk (a chunk writes a handful; crafted ones are decoded).
 const MAX_ORIGIN_MEMO: usize = 64;
@@ -507,7 +515,13 @@ impl ScanState {
         at: usize,
         templates: &TemplateCache,
     ) -> Option<Arc<binxml::Definition>> {
+        if let Some((last, known)) = &self.last_definition {
+            if *last == at {
+                return known.clone();
+            }
+        }
         if let Some(known) = self.definitions.get(&at) {
+            self.last_definition = Some((at, known.clone()));
             return known.clone();
         }
         let read = match binxml::signature(chunk, at, &mut self.signature) {
@@ -515,6 +529,7 @@ impl ScanState {
             Some(()) => templates.get_or_read(&self.signature, || binxml::definition(chunk, at)),
         };
         self.definitions.insert(at, read.clone());
+        self.last_definition = Some((at, read.clone()));
         read
     }
 }
@@ -885,7 +900,22 @@ impl ChunkReader<'_> {
             let value = FieldValue::Text(normalise_value(&text).into());
             read.push((name.into(), value));
         }
-        if self.catalog.keep(kind, &Fields(read)) {
+        let keep = match state
+            .keep_memo
+            .iter()
+            .find(|(k, fields, _)| *k == kind && *fields == read)
+        {
+            Some((.., keep)) => *keep,
+            None => {
+                let fields = Fields(read);
+                let keep = self.catalog.keep(kind, &fields);
+                if state.keep_memo.len() < MAX_KEEP_MEMO {
+                    state.keep_memo.push((kind, fields.0, keep));
+                }
+                keep
+            }
+        };
+        if keep {
             wanted()
         } else {
             Some(Decision::Skip(origin, time))
