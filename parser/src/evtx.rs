@@ -475,7 +475,7 @@ struct ScanState {
     last_definition: Option<(usize, ReadDefinition)>,
     /// Keep-filter answers by kind and the fields it reads (service state changes, logons of
     /// a few kinds and addresses repeat within a chunk).
-    keep_memo: Vec<(EventKind, Vec<(Arc<str>, FieldValue)>, bool)>,
+    keep_memo: Vec<KeepAnswer>,
     /// Origins already decoded, by template definition and the raw substitutions that hold
     /// provider, channel and computer (empty for literals): records of one template and
     /// origin skip decoding and comparing their texts.
@@ -491,6 +491,9 @@ struct OriginMemo {
     /// Its index in [`ScanState::origins`].
     index: usize,
 }
+
+/// A keep-filter answer: the kind, the fields the filter read, whether it keeps the record.
+type KeepAnswer = (EventKind, Vec<(Arc<str>, FieldValue)>, bool);
 
 /// Most memoised keep-filter answers per chunk.
 const MAX_KEEP_MEMO: usize = 32;
