@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # End-to-end cost of `rdpsleuth analyze` beside `evtx_dump -o jsonl` on the same EVTX files.
 #
-#   scripts/bench-e2e.sh DIR [DIR...]
+#   [RUNS=N] scripts/bench-e2e.sh DIR [DIR...]
 #
 # For each DIR: the EVTX files under it (found by their signature, whatever their names) are
-# given to both programs, once with 1 thread and once with all threads. rdpsleuth runs the whole
+# given to both programs, with 1 thread and with all threads, RUNS times each (default 3, the
+# two programs alternating; the median wall time of each is reported). rdpsleuth runs the whole
 # analysis (reading, timelines, diagnosis, every output written to a scratch folder);
 # evtx_dump renders every record of each file to JSONL (to /dev/null), one process per file, as
-# a responder would run it. Reported per run: wall time, the ratio rdpsleuth/evtx_dump, peak
-# RSS (the largest of evtx_dump's processes), records/s and MB/s of input. The machine, commit,
-# date and load come first, so the output can be pasted into BENCHMARKS.md.
+# a responder would run it. Reported per thread count: the median wall times, their ratio
+# rdpsleuth/evtx_dump, the peak RSS over all runs (for evtx_dump the largest of its processes),
+# and records/s and MB/s of input at rdpsleuth's median. The machine, commit, date and load
+# come first, so the output can be pasted into BENCHMARKS.md.
 #
 # Needs a release build (`cargo build --release`, done here), evtx_dump 0.15.1
 # (`cargo install evtx --version 0.15.1`, taken from ~/.cargo/bin or PATH) and GNU time.
 # The generated 2 GiB corpus: `cargo run --release -p rdpsleuth-samples -- scale --size 2GiB --out DIR`.
 set -euo pipefail
 
-[ $# -ge 1 ] || { sed -n 2,16p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,18p "$0"; exit 2; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dump="$HOME/.cargo/bin/evtx_dump"
 [ -x "$dump" ] || dump="$(command -v evtx_dump)"
@@ -24,6 +26,7 @@ gtime=/usr/bin/time
 [ -x "$gtime" ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 2; }
 
 cd "$root"
+runs="${RUNS:-3}"
 cargo build --release -q
 bin="$root/target/release/rdpsleuth"
 cores="$(nproc)"
@@ -36,6 +39,12 @@ echo "date:      $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "rustc:     $(rustc --version)"
 echo "evtx_dump: $("$dump" --version 2>/dev/null)"
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "runs:      $runs per program and thread count (medians)"
+
+# The median of the numbers given.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+}
 
 # Seconds and peak KiB of one command, as "SECONDS KIB". Dirty pages of earlier runs are
 # flushed first, so that their writeback does not land on this one.
@@ -70,15 +79,25 @@ for dir in "$@"; do
     echo "| threads | rdpsleuth analyze | evtx_dump -o jsonl | ratio | rdpsleuth peak RSS | evtx_dump peak RSS | rdpsleuth records/s | rdpsleuth MB/s |"
     echo "|---|---|---|---|---|---|---|---|"
     for threads in 1 "$cores"; do
-        rm -rf "$scratch/out"
-        read -r r_s r_kib < <(measure "$bin" analyze "${files[@]}" -o "$scratch/out" --quiet --threads "$threads")
-        d_s=0
+        r_runs=()
+        d_runs=()
+        r_kib=0
         d_kib=0
-        for f in "${files[@]}"; do
-            read -r s kib < <(measure "$dump" -o jsonl -t "$threads" "$f")
-            d_s="$(awk -v a="$d_s" -v b="$s" 'BEGIN {print a + b}')"
-            [ "$kib" -gt "$d_kib" ] && d_kib="$kib"
+        for _ in $(seq "$runs"); do
+            rm -rf "$scratch/out"
+            read -r s kib < <(measure "$bin" analyze "${files[@]}" -o "$scratch/out" --quiet --threads "$threads")
+            r_runs+=("$s")
+            [ "$kib" -gt "$r_kib" ] && r_kib="$kib"
+            total=0
+            for f in "${files[@]}"; do
+                read -r s kib < <(measure "$dump" -o jsonl -t "$threads" "$f")
+                total="$(awk -v a="$total" -v b="$s" 'BEGIN {print a + b}')"
+                [ "$kib" -gt "$d_kib" ] && d_kib="$kib"
+            done
+            d_runs+=("$total")
         done
+        r_s="$(median "${r_runs[@]}")"
+        d_s="$(median "${d_runs[@]}")"
         awk -v t="$threads" -v r="$r_s" -v d="$d_s" -v rk="$r_kib" -v dk="$d_kib" -v n="$records" -v b="$bytes" 'BEGIN {
             # GNU time reports hundredths: a run under 0.01 s has no ratio.
             ratio = (d > 0 ? sprintf("%.2f", r / d) : "–")
