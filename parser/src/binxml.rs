@@ -563,24 +563,36 @@ pub(crate) enum FieldItem {
     Binary,
 }
 
-/// The named fields of an `EventData` element.
+/// The fields of an `EventData` element.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Fields {
-    /// Field name and source; a name written twice is [`Source::Complex`].
-    pub named: Vec<(String, Source)>,
-    /// The unnamed `Data` elements, in order (the classic events' `%1`, `%2`…).
-    pub positional: Vec<Source>,
-    /// Every field of the element is in `named` (no other child elements, no computed names).
-    pub complete: bool,
-    /// Every child, in document order (complete only when `complete` is).
+    /// Every child read, in document order, and where its value comes from; a name written
+    /// twice, or with characters rendering changes, is [`Source::Complex`].
     pub items: Vec<(FieldItem, Source)>,
+    /// Every child of the element is in `items` (no other child elements, no computed names).
+    pub complete: bool,
+}
+
+impl FieldItem {
+    /// The name the readers give its field: `None` for an unnamed `Data`.
+    fn name(&self) -> Option<&str> {
+        match self {
+            FieldItem::Named(name) => Some(name),
+            FieldItem::Binary => Some("Binary"),
+            FieldItem::Positional => None,
+        }
+    }
 }
 
 impl Fields {
     /// Where the field `name` comes from: [`Source::Absent`] when the element has no such
     /// field, [`Source::Complex`] when it cannot be told.
     pub fn source(&self, name: &str) -> Source {
-        match self.named.iter().find(|(n, _)| n == name) {
+        match self
+            .items
+            .iter()
+            .find(|(item, _)| item.name() == Some(name))
+        {
             Some((_, source)) => source.clone(),
             None if self.complete => Source::Absent,
             None => Source::Complex,
@@ -589,15 +601,25 @@ impl Fields {
 
     /// The sources of the positional `Data` list, which the readers name `Data`: present only
     /// when no `Data` is named (otherwise the unnamed ones are dropped, as the crate's JSON
-    /// does); `Some(&[])` when the element has no such list.
-    pub fn data_list(&self) -> Option<&[Source]> {
-        if !self.complete || self.named.iter().any(|(n, _)| n == "Data") {
+    /// does); empty when the element has no such list.
+    pub fn data_list(&self) -> Option<Vec<&Source>> {
+        if !self.complete {
             return None;
         }
-        if self.named.iter().any(|(n, _)| n != "Binary") {
-            return Some(&[]);
+        if self
+            .items
+            .iter()
+            .any(|(item, _)| matches!(item, FieldItem::Named(_)))
+        {
+            return Some(Vec::new());
         }
-        Some(&self.positional)
+        Some(
+            self.items
+                .iter()
+                .filter(|(item, _)| *item == FieldItem::Positional)
+                .map(|(_, source)| source)
+                .collect(),
+        )
     }
 }
 
@@ -970,24 +992,19 @@ fn describe(elements: &[Element]) -> Definition {
         .find(|&i| path_is(i, &["EventData"]) || path_is(i, &["Event", "EventData"]));
     let fields = event_data.map(|parent| {
         let mut fields = Fields {
-            named: Vec::new(),
-            positional: Vec::new(),
-            complete: true,
             items: Vec::new(),
+            complete: true,
         };
         for child in elements.iter().filter(|e| e.parent == Some(parent)) {
-            let name = match child.name.as_str() {
+            let item = match child.name.as_str() {
                 "Data" => {
                     let name = child.attributes.iter().find(|(n, _)| n == "Name");
                     match name.map(|(_, pieces)| pieces.as_slice()) {
-                        Some([Piece::Text(name)]) if !name.is_empty() => name.clone(),
-                        // Unnamed (or empty-named) data become the positional `Data` list.
-                        None | Some([]) => {
-                            let value = source(&child.content, child.children);
-                            fields.positional.push(value.clone());
-                            fields.items.push((FieldItem::Positional, value));
-                            continue;
+                        Some([Piece::Text(name)]) if !name.is_empty() => {
+                            FieldItem::Named(name.clone())
                         }
+                        // Unnamed (or empty-named) data become the positional `Data` list.
+                        None | Some([]) => FieldItem::Positional,
                         Some(_) => {
                             fields.complete = false;
                             continue;
@@ -995,37 +1012,35 @@ fn describe(elements: &[Element]) -> Definition {
                     }
                 }
                 // Attributes of `Binary` would be fields of their own.
-                "Binary" if child.attributes.is_empty() => "Binary".to_string(),
+                "Binary" if child.attributes.is_empty() => FieldItem::Binary,
                 _ => {
                     fields.complete = false;
                     continue;
                 }
             };
-            let value = source(&child.content, child.children);
-            let item = match child.name.as_str() {
-                "Binary" => FieldItem::Binary,
-                _ => FieldItem::Named(name.clone()),
-            };
-            fields.items.push((item, value.clone()));
-            match fields.named.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, existing)) => *existing = Source::Complex,
-                None => fields.named.push((name, value)),
-            }
+            fields
+                .items
+                .push((item, source(&child.content, child.children)));
         }
         // A name written more than once is read as a run or renamed, and one with characters
         // rendering changes is read otherwise: never from one slot.
-        for (item, source) in &mut fields.items {
-            let name = match item {
-                FieldItem::Named(name) => name.as_str(),
-                FieldItem::Binary => "Binary",
-                FieldItem::Positional => continue,
-            };
-            if !renders_as_is(name)
-                || fields
-                    .named
-                    .iter()
-                    .any(|(n, s)| n == name && *s == Source::Complex)
-            {
+        let odd: Vec<bool> = fields
+            .items
+            .iter()
+            .map(|(item, _)| {
+                item.name().is_some_and(|name| {
+                    !renders_as_is(name)
+                        || fields
+                            .items
+                            .iter()
+                            .filter(|(other, _)| other.name() == Some(name))
+                            .count()
+                            > 1
+                })
+            })
+            .collect();
+        for ((_, source), odd) in fields.items.iter_mut().zip(odd) {
+            if odd {
                 *source = Source::Complex;
             }
         }

@@ -202,8 +202,6 @@ mod tests {
             optional: false,
         };
         let fields = Fields {
-            named: Vec::new(),
-            positional: vec![slot(0), Source::Absent],
             complete: true,
             items: vec![
                 (FieldItem::Positional, slot(0)),
