@@ -169,7 +169,16 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         say(report.to_json())?;
     } else {
         let stage = bars.stage("writing outputs");
-        let written = outputs::write_all(&args.out, &analysed, &report, zone)?;
+        // The outputs are rendered on as many threads as the rest of the run.
+        let write = || outputs::write_all(&args.out, &analysed, &report, zone);
+        let written = match opts.threads {
+            0 => write()?,
+            n => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .context("cannot start the output threads")?
+                .install(write)?,
+        };
         if let Some(s) = stage {
             s.finish_and_clear();
         }

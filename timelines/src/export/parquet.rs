@@ -161,7 +161,10 @@ fn write_groups(
     out: impl Write,
     group_rows: usize,
 ) -> Result<(), ExportError> {
-    let writer = ParquetWriter::new(out).with_compression(ParquetCompression::Snappy);
+    // Columns are encoded on polars' own threads unless the caller's pool has one thread.
+    let writer = ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Snappy)
+        .set_parallel(rayon::current_num_threads() > 1);
     let mut groups = rows.chunks(group_rows.max(1));
     let Some(first) = groups.next() else {
         // No rows: the schema alone, from an empty frame.
