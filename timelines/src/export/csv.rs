@@ -51,7 +51,10 @@ pub const COLUMNS: &[&str] = &[
 /// Appends one cell: guarded, quoted when needed (RFC 4180).
 fn cell(out: &mut String, value: &str) {
     let guard = value.chars().next().is_some_and(is_formula_start);
-    let quote = value.contains([',', '"', '\n', '\r']);
+    // Bytes, not characters: the four are ASCII and never part of a longer character.
+    let quote = value
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
     if quote {
         out.push('"');
     }
