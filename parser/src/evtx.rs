@@ -476,6 +476,10 @@ struct ScanState {
     /// Keep-filter answers by kind and the fields it reads (service state changes, logons of
     /// a few kinds and addresses repeat within a chunk).
     keep_memo: Vec<KeepAnswer>,
+    /// Keep-filter answers by kind and the raw bytes of the fields it reads ([`raw_keep_key`]).
+    raw_keep_memo: Vec<(EventKind, Box<[u8]>, bool)>,
+    /// Scratch space for [`raw_keep_key`].
+    raw_key: Vec<u8>,
     /// Origins already decoded, by template definition and the raw substitutions that hold
     /// provider, channel and computer (empty for literals): records of one template and
     /// origin skip decoding and comparing their texts.
@@ -581,6 +585,46 @@ fn origin_text(source: &ValueSource, values: &[Value<'_>]) -> Option<String> {
         return None;
     }
     Some(text.trim().to_string())
+}
+
+/// Writes into `out` where each keep-filter field of `names` comes from, as bytes: a literal's
+/// text, a substitution's type and bytes (the positional `Data` list item by item), or nothing.
+/// Two records with the same key read the same field values. `None` when a source cannot be
+/// told (the fields are then decoded, and decided on, one by one).
+fn raw_keep_key(
+    fields: &binxml::Fields,
+    values: &[Value<'_>],
+    names: &[&str],
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    out.clear();
+    let source = |source: &ValueSource, out: &mut Vec<u8>| -> Option<()> {
+        let (tag, kind, bytes) = match source {
+            ValueSource::Absent => (0u8, 0u8, &[][..]),
+            ValueSource::Literal(text) => (1, 0, text.as_bytes()),
+            ValueSource::Slot { index, .. } => {
+                let value = values.get(*index)?;
+                (2, value.kind, value.bytes)
+            }
+            ValueSource::Complex => return None,
+        };
+        out.extend_from_slice(&[tag, kind]);
+        out.extend_from_slice(&u32::try_from(bytes.len()).ok()?.to_le_bytes());
+        out.extend_from_slice(bytes);
+        Some(())
+    };
+    for &name in names {
+        if name == "Data" {
+            let items = fields.data_list()?;
+            out.extend_from_slice(&u32::try_from(items.len()).ok()?.to_le_bytes());
+            for item in items {
+                source(item, out)?;
+            }
+        } else {
+            source(&fields.source(name), out)?;
+        }
+    }
+    Some(())
 }
 
 /// Whether every value lies inside `range` of the chunk (a crafted instance could point its
@@ -856,6 +900,22 @@ impl ChunkReader<'_> {
             return wanted();
         }
         let (fields, field_values) = event_data?;
+        // The same bytes in the same places read as the same fields: a record whose keep-filter
+        // fields repeat an earlier record's of this chunk gets its answer without decoding them.
+        let raw_key = raw_keep_key(fields, field_values, names, &mut state.raw_key).is_some();
+        if raw_key {
+            let known = state
+                .raw_keep_memo
+                .iter()
+                .find(|(k, bytes, _)| *k == kind && **bytes == *state.raw_key);
+            if let Some((.., keep)) = known {
+                return if *keep {
+                    wanted()
+                } else {
+                    Some(Decision::Skip(origin, time))
+                };
+            }
+        }
         let mut read = Vec::with_capacity(names.len());
         for &name in names {
             if name == "Data" {
@@ -918,6 +978,10 @@ impl ChunkReader<'_> {
                 keep
             }
         };
+        if raw_key && state.raw_keep_memo.len() < MAX_KEEP_MEMO {
+            let bytes = Box::from(state.raw_key.as_slice());
+            state.raw_keep_memo.push((kind, bytes, keep));
+        }
         if keep {
             wanted()
         } else {
@@ -1219,6 +1283,61 @@ mod tests {
         assert!(inside(&values, &(0..16)));
         assert!(!inside(&values, &(0..15)));
         assert!(!inside(&values, &(1..40)));
+    }
+
+    #[test]
+    fn raw_keep_keys_tell_values_apart_by_their_bytes() {
+        use binxml::{FieldItem, Fields};
+        let slot = |index| ValueSource::Slot {
+            index,
+            optional: false,
+        };
+        let fields = Fields {
+            items: vec![
+                (FieldItem::Named("LogonType".into()), slot(0)),
+                (FieldItem::Named("IpAddress".into()), slot(1)),
+                (
+                    FieldItem::Named("Origin".into()),
+                    ValueSource::Literal("x".into()),
+                ),
+            ],
+            complete: true,
+        };
+        let key = |logon: &'static [u8], ip: &'static [u8], names: &[&str]| {
+            let values = [
+                Value {
+                    kind: kind::UINT32,
+                    bytes: logon,
+                    at: 0,
+                },
+                Value {
+                    kind: kind::STRING,
+                    bytes: ip,
+                    at: 4,
+                },
+            ];
+            let mut out = Vec::new();
+            raw_keep_key(&fields, &values, names, &mut out).map(|()| out)
+        };
+        let names = ["LogonType", "IpAddress"];
+        let a = key(&[10, 0, 0, 0], &[0x31, 0], &names);
+        assert!(a.is_some());
+        assert_eq!(a, key(&[10, 0, 0, 0], &[0x31, 0], &names));
+        assert_ne!(a, key(&[3, 0, 0, 0], &[0x31, 0], &names));
+        assert_ne!(a, key(&[10, 0, 0, 0], &[0x32, 0], &names));
+        // Bytes moved from one field to the next are another key.
+        assert_ne!(
+            key(&[10, 0], &[0, 0, 0x31, 0], &names),
+            key(&[10, 0, 0, 0], &[0x31, 0], &names)
+        );
+        // A literal, an absent field, a field that cannot be told.
+        assert!(key(&[10, 0, 0, 0], &[], &["Origin", "Missing"]).is_some());
+        let open = Fields {
+            complete: false,
+            ..fields.clone()
+        };
+        let mut out = Vec::new();
+        assert!(raw_keep_key(&open, &[], &["Missing"], &mut out).is_none());
     }
 
     #[test]
