@@ -473,10 +473,8 @@ struct ScanState {
     signature: Vec<u8>,
     /// The definition asked for last (records of one template often follow each other).
     last_definition: Option<(usize, ReadDefinition)>,
-    /// Keep-filter answers by kind and the fields it reads (service state changes, logons of
-    /// a few kinds and addresses repeat within a chunk).
-    keep_memo: Vec<KeepAnswer>,
-    /// Keep-filter answers by kind and the raw bytes of the fields it reads ([`raw_keep_key`]).
+    /// Keep-filter answers by kind and the raw bytes of the fields it reads ([`raw_keep_key`]):
+    /// service state changes, logons of a few kinds and addresses repeat within a chunk.
     raw_keep_memo: Vec<(EventKind, Box<[u8]>, bool)>,
     /// Scratch space for [`raw_keep_key`].
     raw_key: Vec<u8>,
@@ -495,9 +493,6 @@ struct OriginMemo {
     /// Its index in [`ScanState::origins`].
     index: usize,
 }
-
-/// A keep-filter answer: the kind, the fields the filter read, whether it keeps the record.
-type KeepAnswer = (EventKind, Vec<(Arc<str>, FieldValue)>, bool);
 
 /// Most memoised keep-filter answers per chunk.
 const MAX_KEEP_MEMO: usize = 32;
@@ -963,21 +958,7 @@ impl ChunkReader<'_> {
             let value = FieldValue::Text(normalise_value(&text).into());
             read.push((name.into(), value));
         }
-        let keep = match state
-            .keep_memo
-            .iter()
-            .find(|(k, fields, _)| *k == kind && *fields == read)
-        {
-            Some((.., keep)) => *keep,
-            None => {
-                let fields = Fields(read);
-                let keep = self.catalog.keep(kind, &fields);
-                if state.keep_memo.len() < MAX_KEEP_MEMO {
-                    state.keep_memo.push((kind, fields.0, keep));
-                }
-                keep
-            }
-        };
+        let keep = self.catalog.keep(kind, &Fields(read));
         if raw_key && state.raw_keep_memo.len() < MAX_KEEP_MEMO {
             let bytes = Box::from(state.raw_key.as_slice());
             state.raw_keep_memo.push((kind, bytes, keep));
