@@ -517,16 +517,6 @@ fn source(pieces: &[Piece], children: usize) -> Source {
 /// What a template definition says, for the values the reader decides on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Definition {
-    /// `System/Provider/@Name`.
-    pub provider: Source,
-    /// `System/Channel`.
-    pub channel: Source,
-    /// `System/Computer`.
-    pub computer: Source,
-    /// `System/EventID`.
-    pub event_id: Source,
-    /// `System/TimeCreated/@SystemTime`.
-    pub time: Source,
     /// The substitution that holds the payload, when `Event` carries one directly (Windows
     /// writes `EventData` as a nested BinXml value).
     pub payload: Option<usize>,
@@ -538,6 +528,16 @@ pub(crate) struct Definition {
     pub system: Vec<(SystemSlot, Source)>,
     /// The overall shape, which says whether the record can be built without rendering.
     pub shape: Shape,
+}
+
+impl Definition {
+    /// Where a `System` value comes from ([`Source::Absent`] when the template has none).
+    pub fn system(&self, slot: SystemSlot) -> &Source {
+        self.system
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map_or(&Source::Absent, |(_, source)| source)
+    }
 }
 
 /// The overall shape of a template definition.
@@ -587,15 +587,15 @@ impl FieldItem {
 impl Fields {
     /// Where the field `name` comes from: [`Source::Absent`] when the element has no such
     /// field, [`Source::Complex`] when it cannot be told.
-    pub fn source(&self, name: &str) -> Source {
+    pub fn source(&self, name: &str) -> &Source {
         match self
             .items
             .iter()
             .find(|(item, _)| item.name() == Some(name))
         {
-            Some((_, source)) => source.clone(),
-            None if self.complete => Source::Absent,
-            None => Source::Complex,
+            Some((_, source)) => source,
+            None if self.complete => &Source::Absent,
+            None => &Source::Complex,
         }
     }
 
@@ -1062,11 +1062,6 @@ fn describe(elements: &[Element]) -> Definition {
     Definition {
         system,
         shape: shape(elements),
-        provider: attribute(&["Event", "System", "Provider"], "Name"),
-        channel: content(&["Event", "System", "Channel"]),
-        computer: content(&["Event", "System", "Computer"]),
-        event_id: content(&["Event", "System", "EventID"]),
-        time: attribute(&["Event", "System", "TimeCreated"], "SystemTime"),
         payload,
         fields,
     }
@@ -1198,26 +1193,29 @@ mod tests {
         let (chunk, at) = definition_chunk();
         let d = definition(&chunk, at).unwrap();
         assert_eq!(
-            d.provider,
+            *d.system(SystemSlot::Provider),
             Source::Literal("Service Control Manager".into())
         );
-        assert_eq!(d.channel, Source::Literal("System".into()));
         assert_eq!(
-            d.computer,
+            *d.system(SystemSlot::Channel),
+            Source::Literal("System".into())
+        );
+        assert_eq!(
+            *d.system(SystemSlot::Computer),
             Source::Slot {
                 index: 14,
                 optional: false
             }
         );
         assert_eq!(
-            d.event_id,
+            *d.system(SystemSlot::EventId),
             Source::Slot {
                 index: 3,
                 optional: false
             }
         );
         assert_eq!(
-            d.time,
+            *d.system(SystemSlot::Time),
             Source::Slot {
                 index: 6,
                 optional: false
@@ -1227,27 +1225,27 @@ mod tests {
         let fields = d.fields.unwrap();
         assert!(fields.complete);
         assert_eq!(
-            fields.source("param1"),
+            *fields.source("param1"),
             Source::Slot {
                 index: 15,
                 optional: false
             }
         );
         assert_eq!(
-            fields.source("param2"),
+            *fields.source("param2"),
             Source::Slot {
                 index: 16,
                 optional: true
             }
         );
         assert_eq!(
-            fields.source("Binary"),
+            *fields.source("Binary"),
             Source::Slot {
                 index: 17,
                 optional: false
             }
         );
-        assert_eq!(fields.source("LogonType"), Source::Absent);
+        assert_eq!(*fields.source("LogonType"), Source::Absent);
         // Items in document order; the shape and the System values for the builder.
         let kinds: Vec<_> = fields.items.iter().map(|(item, _)| item.clone()).collect();
         assert_eq!(

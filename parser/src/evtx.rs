@@ -45,7 +45,7 @@ use crate::binxml::{
 use crate::catalog::{Catalog, EventKind};
 use crate::direct;
 use crate::event::{Event, FieldValue, Fields, Locator, SourceRef, Timestamp};
-use crate::flatten::normalise_value;
+use crate::flatten::{SystemSlot, normalise_value};
 use crate::input::{
     ChannelSpan, InputError, InputReport, MAX_ERRORS_PER_INPUT, Source, SourceData,
 };
@@ -616,7 +616,7 @@ fn raw_keep_key(
                 source(item, out)?;
             }
         } else {
-            source(&fields.source(name), out)?;
+            source(fields.source(name), out)?;
         }
     }
     Some(())
@@ -785,15 +785,15 @@ impl ChunkReader<'_> {
         let (event_id, time) = windows_layout(values)?;
         let definition = state.definition(chunk, at, &self.templates)?;
         let is_slot = |source: &ValueSource, slot: usize| matches!(source, ValueSource::Slot { index, .. } if *index == slot);
-        if !is_slot(&definition.event_id, EVENT_ID_SLOT)
-            || !is_slot(&definition.time, TIME_CREATED_SLOT)
+        if !is_slot(definition.system(SystemSlot::EventId), EVENT_ID_SLOT)
+            || !is_slot(definition.system(SystemSlot::Time), TIME_CREATED_SLOT)
         {
             return None;
         }
         let raw = [
-            origin_raw(&definition.provider, values),
-            origin_raw(&definition.channel, values),
-            origin_raw(&definition.computer, values),
+            origin_raw(definition.system(SystemSlot::Provider), values),
+            origin_raw(definition.system(SystemSlot::Channel), values),
+            origin_raw(definition.system(SystemSlot::Computer), values),
         ];
         let memo = state.origin_memo.iter().find(|m| {
             m.definition == at
@@ -810,9 +810,9 @@ impl ChunkReader<'_> {
             Some(memo) => memo.index,
             None => {
                 let key = [
-                    origin_text(&definition.provider, values)?,
-                    origin_text(&definition.channel, values)?,
-                    origin_text(&definition.computer, values)?,
+                    origin_text(definition.system(SystemSlot::Provider), values)?,
+                    origin_text(definition.system(SystemSlot::Channel), values)?,
+                    origin_text(definition.system(SystemSlot::Computer), values)?,
                 ];
                 // A record without a channel is an error once rendered: render it.
                 if key[1].is_empty() {
@@ -945,9 +945,9 @@ impl ChunkReader<'_> {
             }
             let text = match fields.source(name) {
                 ValueSource::Absent => continue,
-                ValueSource::Literal(text) if renders_as_is(&text) => text,
+                ValueSource::Literal(text) if renders_as_is(text) => text.clone(),
                 ValueSource::Literal(_) => return None,
-                ValueSource::Slot { index, .. } => field_values.get(index)?.text()?.into_owned(),
+                ValueSource::Slot { index, .. } => field_values.get(*index)?.text()?.into_owned(),
                 ValueSource::Complex => return None,
             };
             // Empty values render as empty or absent elements depending on the template:
