@@ -205,33 +205,24 @@ impl<'c> Value<'c> {
     /// other values, an unterminated last item or unpaired surrogates.
     pub fn string_items(&self) -> Option<Vec<String>> {
         if self.kind != kind::STRING_ARRAY
+            || self.bytes.is_empty()
             || self.bytes.len() % 2 != 0
             || self.bytes.len() > 2 * MAX_TEXT_CHARS
         {
             return None;
         }
-        let units: Vec<u16> = self
-            .bytes
-            .chunks_exact(2)
-            .map(|p| {
-                u16::from_le_bytes([
-                    p.first().copied().unwrap_or(0),
-                    p.get(1).copied().unwrap_or(0),
-                ])
-            })
-            .collect();
-        let (last, items) = units.split_last()?;
-        if *last != 0 {
-            return None;
+        // Items end at NUL units; the last one must be terminated.
+        let mut items = Vec::new();
+        let mut rest = self.bytes;
+        while !rest.is_empty() {
+            let item = until_nul(rest);
+            if item.len() == rest.len() {
+                return None;
+            }
+            items.push(utf16_text(item)?);
+            rest = rest.get(item.len() + 2..)?;
         }
-        items
-            .split(|&u| u == 0)
-            .map(|item| {
-                char::decode_utf16(item.iter().copied())
-                    .collect::<Result<String, _>>()
-                    .ok()
-            })
-            .collect()
+        Some(items)
     }
 
     /// The text the crate renders for this value, for the types whose rendering is plain:
@@ -1284,6 +1275,18 @@ mod tests {
             at: 0,
         };
         assert_eq!(value.string().as_deref(), Some("Wer"));
+        let items = |bytes: &'static [u8]| {
+            Value {
+                kind: kind::STRING_ARRAY,
+                bytes,
+                at: 0,
+            }
+            .string_items()
+        };
+        assert_eq!(items(b"A\0\0\0B\0\0\0"), Some(vec!["A".into(), "B".into()]));
+        assert_eq!(items(b"A\0\0\0\0\0"), Some(vec!["A".into(), String::new()]));
+        assert_eq!(items(b"A\0B\0"), None);
+        assert_eq!(items(b""), None);
     }
 
     /// A definition whose BinXml `body` writes (after a fragment header, before EOF).
