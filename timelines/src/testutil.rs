@@ -233,3 +233,18 @@ pub fn host_connection(
     }
     out
 }
+
+/// WS1's attempt on srv01 that the client saw refused (2308), and SRV01's failed connection
+/// from 10.0.0.5 thirty seconds later: the smallest two-sided failure.
+pub fn refused_attempt_and_its_host() -> Vec<Event> {
+    let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 2308, false);
+    events.extend(host_connection(
+        "SRV01",
+        guid(2),
+        30,
+        "10.0.0.5",
+        50000,
+        false,
+    ));
+    events
+}

@@ -193,15 +193,7 @@ mod tests {
 
     #[test]
     fn typed_columns_round_trip() {
-        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 2308, false);
-        events.extend(host_connection(
-            "SRV01",
-            guid(2),
-            30,
-            "10.0.0.5",
-            50000,
-            false,
-        ));
+        let events = refused_attempt_and_its_host();
         let t = crate::build(events, &[]);
         let df = frame(&t, &DefaultAnnotator).unwrap();
         assert_eq!(df.height(), crate::export::rows(&t).len());
@@ -227,15 +219,7 @@ mod tests {
 
     #[test]
     fn row_groups_read_back_as_the_whole_frame() {
-        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 2308, false);
-        events.extend(host_connection(
-            "SRV01",
-            guid(2),
-            30,
-            "10.0.0.5",
-            50000,
-            false,
-        ));
+        let mut events = refused_attempt_and_its_host();
         events.extend(client_attempt("WS2", guid(3), 90, "srv01", None, 0, true));
         let t = crate::build(events, &[]);
         let rows = crate::export::rows(&t);

@@ -215,15 +215,7 @@ mod tests {
 
     #[test]
     fn hosts_by_channel() {
-        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 2308, false);
-        events.extend(host_connection(
-            "SRV01",
-            guid(2),
-            30,
-            "10.0.0.5",
-            50000,
-            false,
-        ));
+        let mut events = refused_attempt_and_its_host();
         events.push(system(
             "SRV01",
             "Schannel",
