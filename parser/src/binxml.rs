@@ -244,24 +244,22 @@ impl<'c> Value<'c> {
                 }
                 text
             }
-            kind::INT8 if fixed(1) => Cow::Owned(i8::from_le_bytes([*b.first()?]).to_string()),
-            kind::UINT8 if fixed(1) => Cow::Owned(b.first()?.to_string()),
-            kind::INT16 if fixed(2) => Cow::Owned((u16_at(b, 0)? as i16).to_string()),
-            kind::UINT16 if fixed(2) => Cow::Owned(u16_at(b, 0)?.to_string()),
-            kind::INT32 if fixed(4) => Cow::Owned((u32_at(b, 0)? as i32).to_string()),
-            kind::UINT32 if fixed(4) => Cow::Owned(u32_at(b, 0)?.to_string()),
-            kind::INT64 if fixed(8) => Cow::Owned((u64_at(b, 0)? as i64).to_string()),
-            kind::UINT64 if fixed(8) => Cow::Owned(u64_at(b, 0)?.to_string()),
-            kind::HEX_INT32 if fixed(4) => Cow::Owned(format!("{:#x}", u32_at(b, 0)?)),
-            kind::HEX_INT64 if fixed(8) => Cow::Owned(format!("{:#x}", u64_at(b, 0)?)),
-            kind::SIZE_T if fixed(4) => Cow::Owned(format!("{:#x}", u32_at(b, 0)?)),
-            kind::SIZE_T if fixed(8) => Cow::Owned(format!("{:#x}", u64_at(b, 0)?)),
+            kind::INT8 if fixed(1) => decimal(i8::from_le_bytes([*b.first()?])),
+            kind::UINT8 if fixed(1) => decimal(*b.first()?),
+            kind::INT16 if fixed(2) => decimal(u16_at(b, 0)? as i16),
+            kind::UINT16 if fixed(2) => decimal(u16_at(b, 0)?),
+            kind::INT32 if fixed(4) => decimal(u32_at(b, 0)? as i32),
+            kind::UINT32 if fixed(4) => decimal(u32_at(b, 0)?),
+            kind::INT64 if fixed(8) => decimal(u64_at(b, 0)? as i64),
+            kind::UINT64 if fixed(8) => decimal(u64_at(b, 0)?),
+            kind::HEX_INT32 | kind::SIZE_T if fixed(4) => hex(u64::from(u32_at(b, 0)?)),
+            kind::HEX_INT64 | kind::SIZE_T if fixed(8) => hex(u64_at(b, 0)?),
             // Windows writes 0 and 1; other values render as the integer they hold.
-            kind::BOOL if fixed(4) => Cow::Owned(match u32_at(b, 0)? as i32 {
-                0 => "false".to_string(),
-                1 => "true".to_string(),
-                other => other.to_string(),
-            }),
+            kind::BOOL if fixed(4) => match u32_at(b, 0)? as i32 {
+                0 => Cow::Borrowed("false"),
+                1 => Cow::Borrowed("true"),
+                other => decimal(other),
+            },
             kind::GUID if fixed(16) => Cow::Owned(guid_text(b)?),
             kind::SID => Cow::Owned(sid_text(b)?),
             kind::FILETIME if fixed(8) => Cow::Owned(filetime_text(u64_at(b, 0)?)?),
@@ -283,24 +281,39 @@ impl<'c> Value<'c> {
 fn guid_text(b: &[u8]) -> Option<String> {
     let bytes: &[u8; 16] = b.try_into().ok()?;
     let [a0, a1, a2, a3, b0, b1, c0, c1, rest @ ..] = *bytes;
+    let [d0, d1, e @ ..] = rest;
     let mut text = String::with_capacity(38);
     text.push('{');
-    let group = |text: &mut String, bytes: &[u8]| {
-        for byte in bytes {
-            text.push_str(&format!("{byte:02x}"));
-        }
-    };
-    group(&mut text, &[a3, a2, a1, a0]);
+    push_hex_bytes(&mut text, &[a3, a2, a1, a0]);
     text.push('-');
-    group(&mut text, &[b1, b0]);
+    push_hex_bytes(&mut text, &[b1, b0]);
     text.push('-');
-    group(&mut text, &[c1, c0]);
+    push_hex_bytes(&mut text, &[c1, c0]);
     text.push('-');
-    group(&mut text, rest.get(..2)?);
+    push_hex_bytes(&mut text, &[d0, d1]);
     text.push('-');
-    group(&mut text, rest.get(2..)?);
+    push_hex_bytes(&mut text, &e);
     text.push('}');
     Some(text)
+}
+
+/// Appends each byte as two lower-case hex digits.
+fn push_hex_bytes(text: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+}
+
+/// An integer in decimal, as the crate renders it.
+fn decimal<'c>(value: impl itoa::Integer) -> Cow<'c, str> {
+    Cow::Owned(itoa::Buffer::new().format(value).to_owned())
+}
+
+/// An integer as `0x` and lower-case hex digits without padding, as the crate renders it.
+fn hex<'c>(value: u64) -> Cow<'c, str> {
+    Cow::Owned(format!("{value:#x}"))
 }
 
 /// A SID as `S-revision-authority-sub…`: the authority is 48-bit big-endian, each
@@ -317,9 +330,15 @@ fn sid_text(b: &[u8]) -> Option<String> {
     for byte in authority {
         value = value << 8 | u64::from(*byte);
     }
-    let mut text = format!("S-{revision}-{value}");
+    let mut digits = itoa::Buffer::new();
+    let mut text = String::with_capacity(16 + 11 * usize::from(count));
+    text.push_str("S-");
+    text.push_str(digits.format(revision));
+    text.push('-');
+    text.push_str(digits.format(value));
     for sub in subs.chunks_exact(4) {
-        text.push_str(&format!("-{}", u32_at(sub, 0)?));
+        text.push('-');
+        text.push_str(digits.format(u32_at(sub, 0)?));
     }
     Some(text)
 }
@@ -332,13 +351,28 @@ fn filetime_text(filetime: u64) -> Option<String> {
     if filetime >= FIRST_FILETIME_PAST_9999 {
         return None;
     }
+    use chrono::{Datelike, Timelike};
     let seconds = i64::try_from(filetime / TICKS).ok()? - UNIX_EPOCH_SECONDS;
     let time = chrono::DateTime::from_timestamp(seconds, 0)?;
-    Some(format!(
-        "{}.{:07}Z",
-        time.format("%Y-%m-%dT%H:%M:%S"),
-        filetime % TICKS
-    ))
+    let mut text = String::with_capacity(28);
+    let mut digits = |value: u32, width: usize, after: char| {
+        let mut buffer = itoa::Buffer::new();
+        let written = buffer.format(value);
+        text.extend(std::iter::repeat_n(
+            '0',
+            width.saturating_sub(written.len()),
+        ));
+        text.push_str(written);
+        text.push(after);
+    };
+    digits(u32::try_from(time.year()).ok()?, 4, '-');
+    digits(time.month(), 2, '-');
+    digits(time.day(), 2, 'T');
+    digits(time.hour(), 2, ':');
+    digits(time.minute(), 2, ':');
+    digits(time.second(), 2, '.');
+    digits(u32::try_from(filetime % TICKS).ok()?, 7, 'Z');
+    Some(text)
 }
 
 /// The first FILETIME of year 10000 (10000-01-01T00:00:00Z). Later ones are rendered as Windows

@@ -12,8 +12,12 @@
 //! `Null`). Anything else gives `None`, and the reader renders the record instead. The readers'
 //! equivalence tests compare both ways on real and generated logs.
 
-use crate::binxml::{Definition, FieldItem, Fields, Shape, Source, Value, kind, renders_as_is};
-use crate::event::FieldValue;
+use crate::binxml::{
+    Definition, FIRST_FILETIME_PAST_9999, FieldItem, Fields, Shape, Source, Value, kind,
+    renders_as_is,
+};
+use crate::event::{FieldValue, Timestamp};
+use crate::flatten::SystemSlot;
 use crate::flatten::normalise_value;
 use crate::record::{RawRecord, RawSystem};
 
@@ -41,6 +45,16 @@ pub(crate) fn raw_record(
     }
     let mut system = RawSystem::default();
     for (slot, source) in &definition.system {
+        if let (SystemSlot::Time, Source::Slot { index, .. }) = (slot, source) {
+            // A FILETIME is kept as the time it counts, not as text to be parsed again.
+            let value = values.get(*index)?;
+            if value.kind == kind::FILETIME
+                && let Some(filetime) = value.filetime().filter(|&t| t < FIRST_FILETIME_PAST_9999)
+            {
+                system.timestamp = Some(Timestamp::from_filetime(filetime));
+                continue;
+            }
+        }
         let text = match source {
             Source::Absent => continue,
             Source::Literal(text) if renders_as_is(text) => text.clone(),

@@ -757,8 +757,11 @@ impl ChunkReader<'_> {
                         .decide(chunk, record, &mut state, &mut values, &mut payload)
                         .unwrap_or(Decision::Render);
                     if let Decision::Built(raw) = &mut decision {
-                        // As a rendered record has it: the record header's time.
-                        raw.system.timestamp = Some(Timestamp::from_filetime(record.filetime));
+                        // A record without a FILETIME TimeCreated has the record header's
+                        // time, as a rendered one has it.
+                        raw.system
+                            .timestamp
+                            .get_or_insert(Timestamp::from_filetime(record.filetime));
                     }
                     (record.id, decision)
                 })
