@@ -32,21 +32,37 @@ pub fn write_all(
     // Each event's message, computed once for the three timeline exports.
     let annotator = Prepared::new(t, &diagnosis);
 
-    write_file(dir, "diagnoses.json", |w| {
-        w.write_all(report.to_json().as_bytes())?;
-        w.write_all(b"\n")?;
-        Ok(())
-    })?;
-    write_file(dir, "timeline.csv", |w| Ok(write_csv(t, &annotator, w)?))?;
-    write_file(dir, "timeline.jsonl", |w| {
-        Ok(write_jsonl(t, &annotator, w)?)
-    })?;
-    write_file(dir, "events.parquet", |w| {
-        Ok(write_parquet(t, &annotator, w)?)
-    })?;
-    write_file(dir, "report.html", |w| {
-        Ok(write_report(w, analysed, report, zone)?)
-    })?;
+    // The files are independent: they are written side by side on the pool's threads, each
+    // with the same bytes whatever the number of threads.
+    let diagnoses = || {
+        write_file(dir, "diagnoses.json", |w| {
+            w.write_all(report.to_json().as_bytes())?;
+            w.write_all(b"\n")?;
+            Ok(())
+        })
+    };
+    let csv = || write_file(dir, "timeline.csv", |w| Ok(write_csv(t, &annotator, w)?));
+    let jsonl = || {
+        write_file(dir, "timeline.jsonl", |w| {
+            Ok(write_jsonl(t, &annotator, w)?)
+        })
+    };
+    let parquet = || {
+        write_file(dir, "events.parquet", |w| {
+            Ok(write_parquet(t, &annotator, w)?)
+        })
+    };
+    let html = || {
+        write_file(dir, "report.html", |w| {
+            Ok(write_report(w, analysed, report, zone)?)
+        })
+    };
+    let ((jsonl, csv), (parquet, (html, diagnoses))) = rayon::join(
+        || rayon::join(jsonl, csv),
+        || rayon::join(parquet, || rayon::join(html, diagnoses)),
+    );
+    // The first failure, in the order the files are listed.
+    html.and(diagnoses).and(csv).and(jsonl).and(parquet)?;
     Ok(vec![
         "report.html",
         "diagnoses.json",
