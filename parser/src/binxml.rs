@@ -543,10 +543,14 @@ fn source(pieces: &[Piece], children: usize) -> Source {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Definition {
     /// The substitution that holds the payload, when `Event` carries one directly (Windows
-    /// writes `EventData` as a nested BinXml value).
+    /// writes `EventData` as a nested BinXml value) or as the only content of its `UserData`
+    /// (the nested value then holds the `UserData` root).
     pub payload: Option<usize>,
-    /// The named `EventData` fields (`Data Name="…"`, `Binary`) and where they come from;
-    /// `None` when there is no `EventData` element.
+    /// The payload substitution sits in `UserData`: its template must be a
+    /// [`Shape::UserDataRoot`].
+    pub payload_in_user_data: bool,
+    /// The named `EventData` fields (`Data Name="…"`, `Binary`), or the leaves of a `UserData`
+    /// root, and where they come from; `None` when there is neither.
     pub fields: Option<Fields>,
     /// Where each `System` value rdpsleuth reads comes from ([`SYSTEM_VALUES`]); a value whose
     /// element is written more than once is [`Source::Complex`].
@@ -568,11 +572,16 @@ impl Definition {
 /// The overall shape of a template definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Shape {
-    /// An `Event` with one `System`, no `UserData` or `RenderingInfo`, and either an
-    /// `EventData` child or, as its only content, the substitution holding the payload.
+    /// An `Event` with one `System`, no `RenderingInfo`, and one of: an `EventData` child; the
+    /// substitution holding the payload as its only content; a `UserData` child whose only
+    /// content is that substitution.
     Event,
     /// A lone `EventData` element (the payload template Windows nests in an event).
     EventData,
+    /// A lone element of another name with only an `xmlns` attribute and no text of its own:
+    /// the `UserData` root Windows nests in an event (`<EventXML xmlns="Event_NS">` of the
+    /// TerminalServices logs). Its fields are its children, when they are plain leaves.
+    UserDataRoot,
     /// Anything else: the record is rendered.
     Other,
 }
@@ -596,6 +605,8 @@ pub(crate) struct Fields {
     pub items: Vec<(FieldItem, Source)>,
     /// Every child of the element is in `items` (no other child elements, no computed names).
     pub complete: bool,
+    /// The root element's name, for the leaves of a `UserData` root.
+    pub root: Option<String>,
 }
 
 impl FieldItem {
@@ -963,19 +974,40 @@ fn shape(elements: &[Element]) -> Shape {
     };
     let children = || elements.iter().filter(move |e| e.parent == Some(root));
     let count = |name: &str| children().filter(|e| e.name == name).count();
+    // `UserData` holding only the payload substitution.
+    let user_data_payload = || {
+        let mut user_data = children().filter(|e| e.name == "UserData");
+        matches!(
+            (user_data.next(), user_data.next()),
+            (Some(e), None) if e.attributes.is_empty()
+                && e.children == 0
+                && matches!(e.content.as_slice(), [Piece::Slot { .. }])
+        )
+    };
     match element.name.as_str() {
         "EventData" if element.content.is_empty() => Shape::EventData,
         "Event"
             if count("System") == 1
-                && count("UserData") == 0
                 && count("RenderingInfo") == 0
                 && match element.content.as_slice() {
-                    [] => count("EventData") <= 1,
-                    [Piece::Slot { .. }] => count("EventData") == 0,
+                    [] => match (count("EventData"), count("UserData")) {
+                        (0 | 1, 0) => true,
+                        (0, 1) => user_data_payload(),
+                        _ => false,
+                    },
+                    [Piece::Slot { .. }] => count("EventData") == 0 && count("UserData") == 0,
                     _ => false,
                 } =>
         {
             Shape::Event
+        }
+        "Event" | "System" | "UserData" | "RenderingInfo" => Shape::Other,
+        _ if element.content.is_empty()
+            && element.attributes.iter().all(|(name, pieces)| {
+                name == "xmlns" && matches!(pieces.as_slice(), [Piece::Text(_)])
+            }) =>
+        {
+            Shape::UserDataRoot
         }
         _ => Shape::Other,
     }
@@ -1009,19 +1041,40 @@ fn describe(elements: &[Element]) -> Definition {
         None => Source::Absent,
         Some(e) => source(&e.content, e.children),
     };
-    let payload = find(&["Event"]).and_then(|e| match e.content.as_slice() {
-        [Piece::Slot { index, .. }] => Some(*index),
-        _ => None,
-    });
+    let only_slot = |path: &[&str]| {
+        find(path).and_then(|e| match e.content.as_slice() {
+            [Piece::Slot { index, .. }] => Some(*index),
+            _ => None,
+        })
+    };
+    let in_user_data = only_slot(&["Event", "UserData"]);
+    let payload = only_slot(&["Event"]).or(in_user_data);
+    let shape = shape(elements);
     let event_data = (0..elements.len())
         .find(|&i| path_is(i, &["EventData"]) || path_is(i, &["Event", "EventData"]));
-    let fields = event_data.map(|parent| {
+    // The leaves of a UserData root: the root is the only top element.
+    let user_data_root = (shape == Shape::UserDataRoot)
+        .then(|| elements.iter().position(|e| e.parent.is_none()))
+        .flatten();
+    let fields = event_data.or(user_data_root).map(|parent| {
         let mut fields = Fields {
             items: Vec::new(),
             complete: true,
+            root: user_data_root
+                .and_then(|root| elements.get(root))
+                .map(|root| root.name.clone()),
         };
         for child in elements.iter().filter(|e| e.parent == Some(parent)) {
             let item = match child.name.as_str() {
+                // A leaf of a UserData root: named by its element, without attributes or
+                // children of its own (those are paths, read by rendering).
+                name if fields.root.is_some() => {
+                    if !child.attributes.is_empty() || child.children != 0 {
+                        fields.complete = false;
+                        continue;
+                    }
+                    FieldItem::Named(name.to_string())
+                }
                 "Data" => {
                     let name = child.attributes.iter().find(|(n, _)| n == "Name");
                     match name.map(|(_, pieces)| pieces.as_slice()) {
@@ -1086,8 +1139,9 @@ fn describe(elements: &[Element]) -> Definition {
         .collect();
     Definition {
         system,
-        shape: shape(elements),
+        shape,
         payload,
+        payload_in_user_data: payload.is_some() && payload == in_user_data,
         fields,
     }
 }

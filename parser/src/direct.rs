@@ -1,12 +1,13 @@
 //! Builds the raw record of a wanted EVTX record straight from its template instance, without
 //! rendering it to XML and reading it back.
 //!
-//! Only the plain shape Windows writes is built here: an `Event` template ([`Shape::Event`])
-//! whose `System` values are literals or single substitutions, and whose payload is an
+//! Only the plain shapes Windows writes are built here: an `Event` template ([`Shape::Event`])
+//! whose `System` values are literals or single substitutions, and whose payload is either an
 //! `EventData` element — in the template itself, or in the template of the nested BinXml value
 //! that holds the payload — made of `Data` elements with literal names, unnamed `Data` elements
-//! and `Binary`, each holding one literal or one substitution whose rendering is plain
-//! ([`Value::text`]). The record comes out as [`crate::xml::parse_event`] reads the crate's
+//! and `Binary`, or a `UserData` element holding that nested value, whose template is a root
+//! element ([`Shape::UserDataRoot`]) of plain leaves. Each field holds one literal or one
+//! substitution whose rendering is plain ([`Value::text`]). The record comes out as [`crate::xml::parse_event`] reads the crate's
 //! rendering of it: the same `System` texts, the same field names, order and values (named
 //! `Data` as fields, unnamed ones as one `Data` list unless some `Data` is named, empty values as
 //! `Null`). Anything else gives `None`, and the reader renders the record instead. The readers'
@@ -72,6 +73,7 @@ pub(crate) fn raw_record(
     };
     if let Some((fields, values)) = payload {
         record.fields = event_data(fields, values)?;
+        record.user_data_root = fields.root.clone();
     }
     Some(record)
 }
@@ -124,8 +126,16 @@ fn leaf(source: &Source, values: &[Value<'_>]) -> Option<FieldValue> {
     let text = match source {
         Source::Absent => return Some(FieldValue::Null),
         Source::Literal(text) if renders_as_is(text) => text.clone(),
-        // An array repeats its element once per item: rendering decides.
-        Source::Slot { index, .. } => plain_text(values.get(*index)?)?,
+        Source::Slot { index, .. } => {
+            let value = values.get(*index)?;
+            // An empty string or binary value keeps its element, empty: the crate leaves an
+            // element out only for a NULL value it depends on (rendering decides those).
+            if matches!(value.kind, kind::STRING | kind::BINARY) && scalar_text(value)?.is_empty() {
+                return Some(FieldValue::Null);
+            }
+            // An array repeats its element once per item: rendering decides.
+            plain_text(value)?
+        }
         Source::Literal(_) | Source::Complex => return None,
     };
     Some(if text.is_empty() {
@@ -217,6 +227,7 @@ mod tests {
         };
         let fields = Fields {
             complete: true,
+            root: None,
             items: vec![
                 (FieldItem::Positional, slot(0)),
                 (FieldItem::Binary, Source::Absent),

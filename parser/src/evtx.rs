@@ -858,7 +858,8 @@ impl ChunkReader<'_> {
         let Some(kind) = kind else {
             return Some(Decision::Skip(origin, time));
         };
-        // The fields: in this template's EventData, or in the template of its payload value.
+        // The fields: in this template's EventData, or in the template of its payload value
+        // (an EventData, or the root of a UserData).
         let payload_definition = match (&definition.fields, definition.payload) {
             (None, Some(slot)) => values
                 .get(slot)
@@ -869,9 +870,15 @@ impl ChunkReader<'_> {
                     if !inside(payload, &range) || !read.ends(chunk, &range) {
                         return None;
                     }
+                    // EventData, or the root inside UserData.
+                    let shape = if definition.payload_in_user_data {
+                        binxml::Shape::UserDataRoot
+                    } else {
+                        binxml::Shape::EventData
+                    };
                     state
                         .definition(chunk, read.definition, &self.templates)
-                        .filter(|d| d.shape == binxml::Shape::EventData)
+                        .filter(|d| d.shape == shape)
                 }),
             _ => None,
         };
@@ -1286,6 +1293,7 @@ mod tests {
                 ),
             ],
             complete: true,
+            root: None,
         };
         let key = |logon: &'static [u8], ip: &'static [u8], names: &[&str]| {
             let values = [
