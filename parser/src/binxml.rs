@@ -1544,6 +1544,137 @@ mod tests {
         );
     }
 
+    /// A lone definition written by `body` (fragment header and end included).
+    fn lone_definition(body: impl FnOnce(&mut Chunk)) -> Option<Definition> {
+        let mut c = Chunk::default();
+        let at = c.bytes.len();
+        c.u32(0).u32(0x1111_1111).u32(0).u32(0).u32(0).u32(0);
+        let start = c.bytes.len();
+        c.u8(0x0f).u8(1).u8(1).u8(0);
+        body(&mut c);
+        c.u8(0x00);
+        let size = (c.bytes.len() - start) as u32;
+        c.bytes.splice(at + 20..at + 24, size.to_le_bytes());
+        definition(&c.bytes, at)
+    }
+
+    #[test]
+    fn user_data_roots_of_plain_leaves_are_read() {
+        // <EventXML xmlns="Event_NS"><User>%0</User><Session>%1</Session><Note/></EventXML>
+        let d = lone_definition(|c| {
+            c.open("EventXML", true)
+                .attribute("xmlns")
+                .text("Event_NS")
+                .u8(0x02);
+            c.open("User", false)
+                .u8(0x02)
+                .slot(0, kind::STRING)
+                .u8(0x04);
+            c.open("Session", false)
+                .u8(0x02)
+                .slot(1, kind::UINT32)
+                .u8(0x04);
+            c.open("Note", false).u8(0x03);
+            c.u8(0x04);
+        })
+        .unwrap();
+        assert_eq!(d.shape, Shape::UserDataRoot);
+        let fields = d.fields.unwrap();
+        assert!(fields.complete);
+        assert_eq!(fields.root.as_deref(), Some("EventXML"));
+        let slot = |index| Source::Slot {
+            index,
+            optional: false,
+        };
+        assert_eq!(
+            fields.items,
+            [
+                (FieldItem::Named("User".into()), slot(0)),
+                (FieldItem::Named("Session".into()), slot(1)),
+                (FieldItem::Named("Note".into()), Source::Absent),
+            ]
+        );
+
+        // A leaf with an attribute, or a deeper tree, is a path: not read as a leaf.
+        let d = lone_definition(|c| {
+            c.open("Root", false).u8(0x02);
+            c.open("Leaf", true)
+                .attribute("value")
+                .slot(0, kind::STRING)
+                .u8(0x03);
+            c.open("Branch", false).u8(0x02);
+            c.open("Twig", false)
+                .u8(0x02)
+                .slot(1, kind::STRING)
+                .u8(0x04);
+            c.u8(0x04);
+            c.u8(0x04);
+        })
+        .unwrap();
+        assert_eq!(d.shape, Shape::UserDataRoot);
+        assert!(!d.fields.unwrap().complete);
+
+        // A root with an attribute other than xmlns, or with text of its own, is rendered.
+        let d = lone_definition(|c| {
+            c.open("Root", true).attribute("kind").text("k").u8(0x02);
+            c.u8(0x04);
+        })
+        .unwrap();
+        assert_eq!(d.shape, Shape::Other);
+        let d = lone_definition(|c| {
+            c.open("Root", false).u8(0x02).text("own").u8(0x04);
+        })
+        .unwrap();
+        assert_eq!(d.shape, Shape::Other);
+    }
+
+    #[test]
+    fn an_event_may_hold_its_payload_in_user_data() {
+        let event = |user_data: &dyn Fn(&mut Chunk)| {
+            lone_definition(|c| {
+                c.open("Event", false).u8(0x02);
+                c.open("System", false).u8(0x02);
+                c.open("EventID", false)
+                    .u8(0x02)
+                    .slot(3, kind::UINT16)
+                    .u8(0x04);
+                c.u8(0x04);
+                user_data(c);
+                c.u8(0x04);
+            })
+            .unwrap()
+        };
+        // <UserData>%17</UserData>: the payload, whose template must be a UserData root.
+        let d = event(&|c| {
+            c.open("UserData", false)
+                .u8(0x02)
+                .u8(0x0e)
+                .u16(17)
+                .u8(kind::BINXML)
+                .u8(0x04);
+        });
+        assert_eq!(d.shape, Shape::Event);
+        assert_eq!(d.payload, Some(17));
+        assert!(d.payload_in_user_data);
+        // Anything more in UserData: rendered.
+        let d = event(&|c| {
+            c.open("UserData", false)
+                .u8(0x02)
+                .slot(17, kind::BINXML)
+                .text("x")
+                .u8(0x04);
+        });
+        assert_eq!(d.shape, Shape::Other);
+        // The payload directly in Event (the EventData form).
+        let d = event(&|c| {
+            c.slot(17, kind::BINXML);
+        });
+        assert_eq!(
+            (d.shape, d.payload, d.payload_in_user_data),
+            (Shape::Event, Some(17), false)
+        );
+    }
+
     #[test]
     fn cut_or_odd_definitions_are_not_read() {
         let (chunk, at) = definition_chunk();

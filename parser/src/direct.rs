@@ -208,6 +208,31 @@ mod tests {
     }
 
     #[test]
+    fn empty_strings_are_null_fields_and_null_values_are_rendered() {
+        let value = |kind: u8, bytes: &'static [u8]| Value { kind, bytes, at: 0 };
+        let values = [
+            value(kind::STRING, &[]),
+            value(kind::STRING, &[0, 0, 0x41, 0]),
+            value(kind::BINARY, &[]),
+            value(kind::NULL, &[]),
+        ];
+        let slot = |index| Source::Slot {
+            index,
+            optional: true,
+        };
+        // A string sized 0 or starting with NUL, and an empty binary, keep their element.
+        for index in 0..3 {
+            assert_eq!(
+                leaf(&slot(index), &values),
+                Some(FieldValue::Null),
+                "{index}"
+            );
+        }
+        // A NULL may leave out the element that depends on it: only rendering tells.
+        assert_eq!(leaf(&slot(3), &values), None);
+    }
+
+    #[test]
     fn positional_lists_and_leaves() {
         let values = [
             Value {
