@@ -270,6 +270,26 @@ pub fn short_host(host: &str) -> &str {
 /// the whole is cut to [`MAX_VALUE_CHARS`].
 pub fn clean(value: &str) -> String {
     let mut out = String::new();
+    clean_into(&mut out, value);
+    out
+}
+
+/// [`clean`], appended to `out`.
+fn clean_into(out: &mut String, value: &str) {
+    // Most values are already clean: one line, single spaces, short.
+    let bytes = value.as_bytes();
+    if bytes.len() <= MAX_VALUE_CHARS
+        && bytes.first().is_none_or(|b| *b != b' ')
+        && bytes.last().is_none_or(|b| *b != b' ')
+        && !bytes.windows(2).any(|w| w == b"  ")
+        && !value
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() && c != ' ')
+    {
+        out.push_str(value);
+        return;
+    }
+    let start = out.len();
     let mut space = false;
     for c in value.trim().chars() {
         let c = if c.is_control() { ' ' } else { c };
@@ -283,12 +303,16 @@ pub fn clean(value: &str) -> String {
             space = false;
         }
     }
-    let trimmed = out.trim_end();
-    if trimmed.chars().count() > MAX_VALUE_CHARS {
-        let cut: String = trimmed.chars().take(MAX_VALUE_CHARS).collect();
-        format!("{cut}…")
-    } else {
-        trimmed.to_string()
+    let trimmed = out.get(start..).unwrap_or("").trim_end().len();
+    out.truncate(start + trimmed);
+    if let Some((cut, _)) = out
+        .get(start..)
+        .unwrap_or("")
+        .char_indices()
+        .nth(MAX_VALUE_CHARS)
+    {
+        out.truncate(start + cut);
+        out.push('…');
     }
 }
 
@@ -462,7 +486,7 @@ fn fill_plain(e: &Event, template: &str) -> (String, bool) {
         let spec = after.get(..close).unwrap_or("");
         rest = after.get(close + 1..).unwrap_or("");
         match placeholder(e, spec) {
-            Some(v) => out.push_str(&clean(&v)),
+            Some(v) => clean_into(&mut out, &v),
             None => {
                 missing = true;
                 out.push('?');
@@ -520,7 +544,7 @@ pub fn summarize(e: &Event) -> String {
     let template = MESSAGES
         .iter()
         .find(|(k, ids, _)| *k == kind && (ids.is_empty() || ids.contains(&e.event_id)));
-    let mut body = match template {
+    let body = match template {
         Some((_, _, t)) => fill(e, t),
         None => {
             let message = e
@@ -535,20 +559,48 @@ pub fn summarize(e: &Event) -> String {
             message.unwrap_or_else(|| "event".to_string())
         }
     };
+    let mut line = String::with_capacity(label.len() + body.len() + 32);
+    line.push_str(&label);
+    line.push(' ');
+    line.push_str(itoa::Buffer::new().format(e.event_id));
+    line.push_str(" on ");
+    clean_into(&mut line, short_host(&e.host));
+    line.push_str(": ");
+    line.push_str(&body);
     if let Some(x) = extra(e) {
-        body.push_str(&format!(" ({x})"));
+        line.push_str(" (");
+        line.push_str(&x);
+        line.push(')');
     }
-    format!(
-        "{label} {} on {}: {body}",
-        e.event_id,
-        clean(short_host(&e.host))
-    )
+    line
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::*;
+
+    #[test]
+    fn values_are_cleaned_to_one_short_line() {
+        assert_eq!(clean("plain value"), "plain value");
+        assert_eq!(clean(""), "");
+        assert_eq!(clean("  a\tb  c\r\n"), "a b c");
+        assert_eq!(clean("\u{2003}wide\u{2003}"), "wide");
+        assert_eq!(clean("a\u{a0}b"), "a\u{a0}b");
+        assert_eq!(clean("x\u{1}y"), "x y");
+        let long = "é".repeat(MAX_VALUE_CHARS + 5);
+        let cut = clean(&long);
+        assert_eq!(cut.chars().count(), MAX_VALUE_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(
+            clean(&"x".repeat(MAX_VALUE_CHARS)),
+            "x".repeat(MAX_VALUE_CHARS)
+        );
+        // Appending keeps what was there.
+        let mut out = String::from("> ");
+        clean_into(&mut out, "  two  words ");
+        assert_eq!(out, "> two words");
+    }
 
     #[test]
     fn schannel_36870_reads_like_the_design() {
