@@ -157,7 +157,11 @@ fn read_options(args: &ReadArgs) -> Result<(IngestOptions, DisplayZone)> {
 fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     let (opts, zone) = read_options(&args.read)?;
     let bars = Bars::new(args.read.quiet);
-    let analysed = analyse_paths(&args.read.paths, &opts, &bars);
+    // Every stage runs on as many threads as asked: reading, timelines, diagnosis, outputs.
+    let pool = worker_pool(opts.threads)?;
+    let analysed = on_pool(pool.as_ref(), || {
+        analyse_paths(&args.read.paths, &opts, &bars)
+    });
     bars.finish_reading();
     let report = analysed.report();
     let nothing = !analysed
@@ -169,16 +173,9 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         say(report.to_json())?;
     } else {
         let stage = bars.stage("writing outputs");
-        // The outputs are rendered on as many threads as the rest of the run.
-        let write = || outputs::write_all(&args.out, &analysed, &report, zone);
-        let written = match opts.threads {
-            0 => write()?,
-            n => rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .context("cannot start the output threads")?
-                .install(write)?,
-        };
+        let written = on_pool(pool.as_ref(), || {
+            outputs::write_all(&args.out, &analysed, &report, zone)
+        })?;
         if let Some(s) = stage {
             s.finish_and_clear();
         }
@@ -203,6 +200,26 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(FAILURE));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A pool of `threads` workers; `None` for 0 (one per core, rayon's global pool).
+fn worker_pool(threads: usize) -> Result<Option<rayon::ThreadPool>> {
+    if threads == 0 {
+        return Ok(None);
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map(Some)
+        .context("cannot start the worker threads")
+}
+
+/// Runs `work` on `pool`, or on rayon's global pool (one thread per core) without one.
+fn on_pool<T: Send>(pool: Option<&rayon::ThreadPool>, work: impl FnOnce() -> T + Send) -> T {
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
 }
 
 fn explain_code(args: ExplainArgs) -> Result<ExitCode> {
@@ -247,7 +264,8 @@ fn evaluate(args: EvalArgs) -> Result<ExitCode> {
     if let Some(threads) = args.threads {
         opts.threads = threads;
     }
-    let evaluation = eval::eval_with(&args.bundles, &opts)
+    let pool = worker_pool(opts.threads)?;
+    let evaluation = on_pool(pool.as_ref(), || eval::eval_with(&args.bundles, &opts))
         .map_err(|e| anyhow::Error::new(UsageError(anyhow::Error::new(e))))?;
     if args.json {
         say(serde_json::to_string_pretty(&evaluation_json(&evaluation))
