@@ -6,7 +6,11 @@
 //! written as strings, absent System keys, GUID case, padding, empty values, hostile sizes — is
 //! settled here, once, so the same record gives the same [`Event`] from every format.
 
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::thread::LocalKey;
+
+use rustc_hash::FxHashSet;
 
 use crate::catalog::Catalog;
 use crate::event::{
@@ -168,49 +172,44 @@ fn clean(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Shares the few distinct host / channel / provider strings between events.
+/// Shares the few distinct host / channel / provider strings between the events read on this
+/// thread. The cache is bounded like [`field_name`]'s.
 fn intern(s: &str) -> Arc<str> {
-    use std::collections::HashSet;
-    use std::sync::Mutex;
-    static POOL: Mutex<Option<HashSet<Arc<str>>>> = Mutex::new(None);
-    let Ok(mut guard) = POOL.lock() else {
-        return Arc::from(s);
-    };
-    let pool = guard.get_or_insert_with(HashSet::new);
-    if let Some(existing) = pool.get(s) {
-        return existing.clone();
-    }
-    let arc: Arc<str> = Arc::from(s);
-    if pool.len() < 100_000 {
-        pool.insert(arc.clone());
-    }
-    arc
+    shared(&INTERNED, s)
 }
+
+thread_local! {
+    static INTERNED: RefCell<FxHashSet<Arc<str>>> = RefCell::new(FxHashSet::default());
+    static NAMES: RefCell<FxHashSet<Arc<str>>> = RefCell::new(FxHashSet::default());
+}
+
+/// The string from `cache`, added when new (up to [`MAX_SHARED`] strings).
+fn shared(cache: &'static LocalKey<RefCell<FxHashSet<Arc<str>>>>, s: &str) -> Arc<str> {
+    cache
+        .try_with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(existing) = cache.get(s) {
+                return existing.clone();
+            }
+            let arc: Arc<str> = Arc::from(s);
+            if cache.len() < MAX_SHARED {
+                cache.insert(arc.clone());
+            }
+            arc
+        })
+        .unwrap_or_else(|_| Arc::from(s))
+}
+
+/// Strings each thread's caches keep: past it, new strings are allocated as they come, so
+/// hostile input with endless distinct names costs only their own memory.
+const MAX_SHARED: usize = 8192;
 
 /// A field name, shared with every other field of that name read on this thread: names come
 /// from a few hundred templates, so each is allocated once rather than once per event. The
 /// cache is bounded (names past it are allocated as they come), so hostile input with endless
 /// distinct names costs only their own memory.
 pub fn field_name(name: &str) -> Arc<str> {
-    use std::cell::RefCell;
-    use std::collections::HashSet;
-    const MAX_NAMES: usize = 8192;
-    thread_local! {
-        static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
-    }
-    NAMES
-        .try_with(|names| {
-            let mut names = names.borrow_mut();
-            if let Some(existing) = names.get(name) {
-                return existing.clone();
-            }
-            let arc: Arc<str> = Arc::from(name);
-            if names.len() < MAX_NAMES {
-                names.insert(arc.clone());
-            }
-            arc
-        })
-        .unwrap_or_else(|_| Arc::from(name))
+    shared(&NAMES, name)
 }
 
 /// Normalises one value: empty → `Null`, oversize → cut with a mark.
