@@ -14,21 +14,20 @@
 //! values Windows writes in a fixed layout ([`SYSTEM_LAYOUT`]; index 3 is the event id, 6 the
 //! creation time) — and the template definitions, which say whether provider, channel and
 //! computer are literals or substitutions and which substitution holds each named `EventData`
-//! field (in the template nested in the payload value, where Windows writes it). From those the
-//! reader asks the catalog, and for the high-volume entries with a keep-filter (logons, WFP,
-//! SCM state changes, key operations) evaluates the filter on the fields it reads
-//! ([`crate::catalog::Keep::fields`]) when their values render plainly. A chunk none of whose
-//! records is wanted is never parsed by the crate. A wanted record of the plain `EventData` shape
-//! is built straight from its substitutions ([`crate::direct`]), as reading its rendering would
-//! give it; the crate parses a chunk only when some wanted record has another shape (a
-//! `UserData` payload, an empty or array value, …), and renders only those (to XML, read by
-//! [`crate::xml::parse_event`], the reader shared with XML exports). Whatever does not have the
-//! plain shape Windows writes —
-//! another layout, a definition not read here, a value whose rendering is not plain, a chunk
-//! failing its CRC or whose record headers do not walk — is rendered and decided on its
-//! rendering. Every record read feeds the channel span of its report (its `TimeCreated`; blank
-//! 1601 times are left out); failed chunks and records become located errors and the rest is
-//! read.
+//! field or `UserData` leaf (in the template nested in the payload value, where Windows writes
+//! it). From those the reader asks the catalog, and for the high-volume entries with a
+//! keep-filter (logons, WFP, SCM state changes, key operations) evaluates the filter on the
+//! fields it reads ([`crate::catalog::Keep::fields`]) when their values render plainly. A chunk
+//! none of whose records is wanted is never parsed by the crate. A wanted record of the plain
+//! `EventData` or `UserData` shape is built straight from its substitutions
+//! ([`crate::direct`]), as reading its rendering would give it; the crate parses a chunk only
+//! when some wanted record has another shape (a nested `UserData` tree, a NULL or array value,
+//! …), and renders only those (to XML, read by [`crate::xml::parse_event`], the reader shared
+//! with XML exports). Whatever does not have the plain shape Windows writes — another layout, a
+//! definition not read here, a value whose rendering is not plain, a chunk failing its CRC or
+//! whose record headers do not walk — is rendered and decided on its rendering. Every record
+//! read feeds the channel span of its report (its `TimeCreated`; blank 1601 times are left
+//! out); failed chunks and records become located errors and the rest is read.
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
