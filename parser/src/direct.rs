@@ -7,10 +7,10 @@
 //! that holds the payload — made of `Data` elements with literal names, unnamed `Data` elements
 //! and `Binary`, or a `UserData` element holding that nested value, whose template is a root
 //! element ([`Shape::UserDataRoot`]) of plain leaves. Each field holds one literal or one
-//! substitution whose rendering is plain ([`Value::text`]). The record comes out as [`crate::xml::parse_event`] reads the crate's
-//! rendering of it: the same `System` texts, the same field names, order and values (named
-//! `Data` as fields, unnamed ones as one `Data` list unless some `Data` is named, empty values as
-//! `Null`). Anything else gives `None`, and the reader renders the record instead. The readers'
+//! substitution whose rendering is plain ([`Value::text`]). The record comes out as
+//! [`crate::xml::parse_event`] reads the crate's rendering of it: the same `System` values, the
+//! same field names, order and values (named `Data` and `UserData` leaves as fields, unnamed
+//! `Data` as one `Data` list unless some `Data` is named, empty values as `Null`). Anything else gives `None`, and the reader renders the record instead. The readers'
 //! equivalence tests compare both ways on real and generated logs.
 
 use crate::binxml::{
@@ -18,8 +18,7 @@ use crate::binxml::{
     renders_as_is,
 };
 use crate::event::{FieldValue, Timestamp};
-use crate::flatten::SystemSlot;
-use crate::flatten::normalise_value;
+use crate::flatten::{SystemSlot, normalise_value};
 use crate::record::{RawRecord, RawSystem};
 
 /// The payload of a record: the `EventData` description and the values it takes from.
