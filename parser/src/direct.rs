@@ -127,13 +127,14 @@ fn leaf(source: &Source, values: &[Value<'_>]) -> Option<FieldValue> {
         Source::Literal(text) if renders_as_is(text) => text.clone(),
         Source::Slot { index, .. } => {
             let value = values.get(*index)?;
+            // An array repeats its element once per item: rendering decides.
+            let text = scalar_text(value)?;
             // An empty string or binary value keeps its element, empty: the crate leaves an
             // element out only for a NULL value it depends on (rendering decides those).
-            if matches!(value.kind, kind::STRING | kind::BINARY) && scalar_text(value)?.is_empty() {
-                return Some(FieldValue::Null);
+            if text.is_empty() && !matches!(value.kind, kind::STRING | kind::BINARY) {
+                return None;
             }
-            // An array repeats its element once per item: rendering decides.
-            plain_text(value)?
+            text
         }
         Source::Literal(_) | Source::Complex => return None,
     };
