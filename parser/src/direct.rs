@@ -13,6 +13,8 @@
 //! `Data` as one `Data` list unless some `Data` is named, empty values as `Null`). Anything else gives `None`, and the reader renders the record instead. The readers'
 //! equivalence tests compare both ways on real and generated logs.
 
+use std::borrow::Cow;
+
 use crate::binxml::{
     Definition, FIRST_FILETIME_PAST_9999, FieldItem, Fields, Shape, Source, Value, kind,
     renders_as_is,
@@ -141,8 +143,18 @@ fn leaf(source: &Source, values: &[Value<'_>]) -> Option<FieldValue> {
     Some(if text.is_empty() {
         FieldValue::Null
     } else {
-        FieldValue::Text(normalise_value(&text).into())
+        FieldValue::Text(normalised(text))
     })
+}
+
+/// A value as the readers keep it ([`normalise_value`]), reusing its allocation when it is
+/// already normal.
+fn normalised(text: String) -> Box<str> {
+    let changed = match normalise_value(&text) {
+        Cow::Owned(changed) => Some(changed),
+        Cow::Borrowed(_) => None,
+    };
+    changed.unwrap_or(text).into_boxed_str()
 }
 
 /// Appends the items of one unnamed `Data` to the positional list.
@@ -162,10 +174,10 @@ fn positional(source: &Source, values: &[Value<'_>], list: &mut Vec<Box<str>>) -
                     if !renders_as_is(&item) {
                         return None;
                     }
-                    list.push(normalise_value(&item).into());
+                    list.push(normalised(item));
                 }
             } else {
-                list.push(normalise_value(&plain_text(value)?).into());
+                list.push(normalised(plain_text(value)?));
             }
         }
         Source::Literal(_) | Source::Complex => return None,
