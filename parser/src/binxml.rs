@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::flatten::{SYSTEM_VALUES, SystemSlot};
 
@@ -589,8 +590,8 @@ pub(crate) enum Shape {
 /// What a child of an `EventData` element is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum FieldItem {
-    /// `Data Name="…"` with a literal, non-empty name.
-    Named(String),
+    /// `Data Name="…"` with a literal, non-empty name, or a leaf of a `UserData` root.
+    Named(Arc<str>),
     /// An unnamed `Data` (a classic event's `%1`, `%2`…).
     Positional,
     /// The `Binary` element, without attributes.
@@ -1073,13 +1074,13 @@ fn describe(elements: &[Element]) -> Definition {
                         fields.complete = false;
                         continue;
                     }
-                    FieldItem::Named(name.to_string())
+                    FieldItem::Named(name.into())
                 }
                 "Data" => {
                     let name = child.attributes.iter().find(|(n, _)| n == "Name");
                     match name.map(|(_, pieces)| pieces.as_slice()) {
                         Some([Piece::Text(name)]) if !name.is_empty() => {
-                            FieldItem::Named(name.clone())
+                            FieldItem::Named(name.as_str().into())
                         }
                         // Unnamed (or empty-named) data become the positional `Data` list.
                         None | Some([]) => FieldItem::Positional,

@@ -14,6 +14,7 @@
 //! equivalence tests compare both ways on real and generated logs.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::binxml::{
     Definition, FIRST_FILETIME_PAST_9999, FieldItem, Fields, Shape, Source, Value, kind,
@@ -21,7 +22,7 @@ use crate::binxml::{
 };
 use crate::event::{FieldValue, Timestamp};
 use crate::flatten::{SystemSlot, normalise_value};
-use crate::record::{RawRecord, RawSystem};
+use crate::record::{RawRecord, RawSystem, field_name};
 
 /// The payload of a record: the `EventData` description and the values it takes from.
 pub(crate) type Payload<'d, 'c> = (&'d Fields, &'d [Value<'c>]);
@@ -92,7 +93,7 @@ fn readable(value: &Value<'_>) -> bool {
 }
 
 /// The fields of an `EventData` element, as the readers lay them out.
-fn event_data(fields: &Fields, values: &[Value<'_>]) -> Option<Vec<(String, FieldValue)>> {
+fn event_data(fields: &Fields, values: &[Value<'_>]) -> Option<Vec<(Arc<str>, FieldValue)>> {
     if !fields.complete {
         return None;
     }
@@ -105,7 +106,7 @@ fn event_data(fields: &Fields, values: &[Value<'_>]) -> Option<Vec<(String, Fiel
     for (item, source) in &fields.items {
         match item {
             FieldItem::Named(name) => out.push((name.clone(), leaf(source, values)?)),
-            FieldItem::Binary => out.push(("Binary".to_string(), leaf(source, values)?)),
+            FieldItem::Binary => out.push((field_name("Binary"), leaf(source, values)?)),
             FieldItem::Positional if named_form || list_written => {}
             FieldItem::Positional => {
                 list_written = true;
@@ -115,7 +116,7 @@ fn event_data(fields: &Fields, values: &[Value<'_>]) -> Option<Vec<(String, Fiel
                         positional(source, values, &mut list)?;
                     }
                 }
-                out.push(("Data".to_string(), FieldValue::List(list)));
+                out.push((field_name("Data"), FieldValue::List(list)));
             }
         }
     }
@@ -275,10 +276,10 @@ mod tests {
             event_data(&fields, &values),
             Some(vec![
                 (
-                    "Data".to_string(),
+                    Arc::from("Data"),
                     FieldValue::List(vec!["7".into(), "".into()])
                 ),
-                ("Binary".to_string(), FieldValue::Null),
+                (Arc::from("Binary"), FieldValue::Null),
             ])
         );
         // An empty value may leave its element out when rendered: not built.

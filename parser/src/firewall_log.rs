@@ -13,12 +13,13 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use crate::catalog::{FIREWALL_LOG_PROVIDER, channel, firewall_log_id};
 use crate::event::{Event, FieldValue, MAX_FIELDS, Timestamp};
 use crate::input::{Format, InputReport, Source, SourceData};
 use crate::reader::{ReadOptions, ReadOutcome};
-use crate::record::{RawRecord, RawSystem};
+use crate::record::{RawRecord, RawSystem, field_name};
 use crate::text::{Collector, Lines, MAX_RECORD_BYTES, Place, decode, input_offset, utf8_lossy};
 
 /// Field marking how an event's time was read: [`TIME_LOCAL`] until settled, then [`TIME_UTC`].
@@ -224,7 +225,7 @@ fn read_line(
     }
     // Columns named like the reader's own fields are left out (a crafted header could
     // otherwise mark a local line as UTC), and the rest leave room for those fields.
-    let mut fields: Vec<(String, FieldValue)> = layout
+    let mut fields: Vec<(Arc<str>, FieldValue)> = layout
         .columns
         .iter()
         .zip(&values)
@@ -238,11 +239,11 @@ fn read_line(
             } else {
                 FieldValue::Text((*v).into())
             };
-            (name.clone(), value)
+            (field_name(name), value)
         })
         .collect();
     let basis = if utc { TIME_UTC } else { TIME_LOCAL };
-    fields.push((TIME_BASIS_FIELD.to_string(), FieldValue::Text(basis.into())));
+    fields.push((field_name(TIME_BASIS_FIELD), FieldValue::Text(basis.into())));
     let raw = RawRecord {
         system: RawSystem {
             provider: Some(FIREWALL_LOG_PROVIDER.to_string()),

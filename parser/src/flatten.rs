@@ -14,9 +14,10 @@
 //! where the `evtx` crate writes lower case and seven.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::event::FieldValue;
-use crate::record::{RawSystem, SiblingNames};
+use crate::record::{RawSystem, SiblingNames, field_name};
 
 /// A `System` value of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,7 +212,7 @@ impl Frame {
 /// Flattens a tree of elements into `(path, value)` fields, driven by open / attribute / text /
 /// close calls in document order (attributes of an element before its text and children).
 pub(crate) struct Flattener<'o> {
-    out: &'o mut Vec<(String, FieldValue)>,
+    out: &'o mut Vec<(Arc<str>, FieldValue)>,
     path: String,
     frames: Vec<Frame>,
     /// The first top-level element became the root (its name is not part of the paths).
@@ -220,7 +221,7 @@ pub(crate) struct Flattener<'o> {
 
 impl<'o> Flattener<'o> {
     /// A flattener writing into `out`.
-    pub(crate) fn new(out: &'o mut Vec<(String, FieldValue)>) -> Self {
+    pub(crate) fn new(out: &'o mut Vec<(Arc<str>, FieldValue)>) -> Self {
         Flattener {
             out,
             path: String::new(),
@@ -285,8 +286,10 @@ impl<'o> Flattener<'o> {
         field.push_str(&self.path);
         field.push('@');
         field.push_str(name);
-        self.out
-            .push((field, FieldValue::Text(normalise_value(value).into())));
+        self.out.push((
+            field_name(&field),
+            FieldValue::Text(normalise_value(value).into()),
+        ));
     }
 
     /// Text of the element last opened (appended to what it already has).
@@ -334,9 +337,9 @@ impl<'o> Flattener<'o> {
         };
         if let Some(value) = value {
             let name = if self.path.is_empty() {
-                ROOT_TEXT.to_string()
+                field_name(ROOT_TEXT)
             } else {
-                self.path.clone()
+                field_name(&self.path)
             };
             let at = frame.slot.unwrap_or(self.out.len()).min(self.out.len());
             self.out.insert(at, (name, value));
@@ -418,12 +421,12 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                ("Certificate@fileRef".to_string(), text("a.cer")),
-                ("Certificate_1@fileRef".to_string(), text("b.cer")),
-                ("Result@value".to_string(), text("800B0101")),
-                ("Result".to_string(), text("The certificate has expired.")),
-                ("Empty".to_string(), FieldValue::Null),
-                ("Chain.Leaf".to_string(), text("x")),
+                (Arc::from("Certificate@fileRef"), text("a.cer")),
+                (Arc::from("Certificate_1@fileRef"), text("b.cer")),
+                (Arc::from("Result@value"), text("800B0101")),
+                (Arc::from("Result"), text("The certificate has expired.")),
+                (Arc::from("Empty"), FieldValue::Null),
+                (Arc::from("Chain.Leaf"), text("x")),
             ]
         );
     }
@@ -449,11 +452,11 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                ("@kind".to_string(), text("k")),
-                (ROOT_TEXT.to_string(), text("root text")),
-                ("Mixed".to_string(), text("own")),
-                ("Mixed.Child".to_string(), text("c")),
-                ("Second".to_string(), text("s")),
+                (Arc::from("@kind"), text("k")),
+                (Arc::from(ROOT_TEXT), text("root text")),
+                (Arc::from("Mixed"), text("own")),
+                (Arc::from("Mixed.Child"), text("c")),
+                (Arc::from("Second"), text("s")),
             ]
         );
     }
@@ -474,11 +477,11 @@ mod tests {
         f.close();
         f.close();
         f.finish();
-        assert_eq!(out[0], ("Param.Item".to_string(), text("1")));
+        assert_eq!(out[0], (Arc::from("Param.Item"), text("1")));
         assert_eq!(
             out[1],
             (
-                "Param.Item_1".to_string(),
+                Arc::from("Param.Item_1"),
                 FieldValue::List(vec![
                     "a".into(),
                     "{abcdef01-2345-6789-abcd-ef0123456789}".into()

@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::io::{self, BufRead};
+use std::sync::Arc;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -20,7 +21,7 @@ use crate::event::{FieldValue, Rendering, parse_u64};
 use crate::flatten::{Flattener, normalise_value, system_slot};
 use crate::input::{Format, Source, SourceData};
 use crate::reader::{ReadOptions, ReadOutcome};
-use crate::record::RawRecord;
+use crate::record::{RawRecord, field_name};
 use crate::text::{
     Collector, DecodedText, Lines, MAX_RECORD_BYTES, Place, decode, input_offset, utf8_lossy,
 };
@@ -307,7 +308,7 @@ fn list_items(items: &[Node]) -> Vec<Box<str>> {
         .collect()
 }
 
-fn read_event_data(data: &Element<'_>, separate: bool, fields: &mut Vec<(String, FieldValue)>) {
+fn read_event_data(data: &Element<'_>, separate: bool, fields: &mut Vec<(Arc<str>, FieldValue)>) {
     for child in data.children(separate) {
         let has_attributes = child.attributes().next().is_some();
         match child.content {
@@ -319,20 +320,24 @@ fn read_event_data(data: &Element<'_>, separate: bool, fields: &mut Vec<(String,
                     Some(Node::Array(items)) => list_items(items),
                     other => list_items(std::slice::from_ref(other.unwrap_or(&Node::Null))),
                 };
-                fields.push(("Data".to_string(), FieldValue::List(items)));
+                fields.push((field_name("Data"), FieldValue::List(items)));
             }
             Some(Node::Array(items)) if !has_attributes => {
-                fields.push((child.name.to_string(), FieldValue::List(list_items(items))));
+                fields.push((field_name(child.name), FieldValue::List(list_items(items))));
             }
             Some(Node::Object(_)) => flatten_element(&child, separate, fields),
             _ if has_attributes => flatten_element(&child, separate, fields),
-            content => fields.push((child.name.to_string(), scalar_value(content))),
+            content => fields.push((field_name(child.name), scalar_value(content))),
         }
     }
 }
 
 /// Flattens one element (a named member of `EventData` with structure) under its own name.
-fn flatten_element(element: &Element<'_>, separate: bool, fields: &mut Vec<(String, FieldValue)>) {
+fn flatten_element(
+    element: &Element<'_>,
+    separate: bool,
+    fields: &mut Vec<(Arc<str>, FieldValue)>,
+) {
     let mut f = Flattener::new(fields);
     f.open(element.name, true);
     walk(element, separate, &mut f);
@@ -753,8 +758,8 @@ mod tests {
         assert_eq!(
             r.fields,
             vec![
-                ("Data".to_string(), FieldValue::List(vec!["HOST-C".into()])),
-                ("Binary".to_string(), text("0A1B2C")),
+                (Arc::from("Data"), FieldValue::List(vec!["HOST-C".into()])),
+                (Arc::from("Binary"), text("0A1B2C")),
             ]
         );
     }
@@ -779,18 +784,18 @@ mod tests {
         assert_eq!(
             a.fields,
             vec![
-                ("Certificate@fileRef".to_string(), text("A.cer")),
+                (Arc::from("Certificate@fileRef"), text("A.cer")),
                 (
-                    "AdditionalStore.Certificate@fileRef".to_string(),
+                    Arc::from("AdditionalStore.Certificate@fileRef"),
                     text("B.cer")
                 ),
                 (
-                    "AdditionalStore.Certificate_1@fileRef".to_string(),
+                    Arc::from("AdditionalStore.Certificate_1@fileRef"),
                     text("C.cer")
                 ),
-                ("IssuanceUsage".to_string(), FieldValue::Null),
-                ("Result@value".to_string(), text("800B0101")),
-                ("Result".to_string(), text("expired")),
+                (Arc::from("IssuanceUsage"), FieldValue::Null),
+                (Arc::from("Result@value"), text("800B0101")),
+                (Arc::from("Result"), text("expired")),
             ]
         );
     }
@@ -802,17 +807,17 @@ mod tests {
         assert_eq!(
             r.fields,
             vec![
-                ("LogonType".to_string(), text("10")),
-                ("LogonProcessName".to_string(), text("User32 ")),
-                ("Store Type".to_string(), text("Local")),
-                ("IpPort".to_string(), FieldValue::Null),
-                ("Empty".to_string(), FieldValue::Null),
-                ("Flag".to_string(), text("true")),
+                (Arc::from("LogonType"), text("10")),
+                (Arc::from("LogonProcessName"), text("User32 ")),
+                (Arc::from("Store Type"), text("Local")),
+                (Arc::from("IpPort"), FieldValue::Null),
+                (Arc::from("Empty"), FieldValue::Null),
+                (Arc::from("Flag"), text("true")),
                 (
-                    "Run".to_string(),
+                    Arc::from("Run"),
                     FieldValue::List(vec!["a".into(), "".into(), "3".into()])
                 ),
-                ("Ctrl".to_string(), text("a_b")),
+                (Arc::from("Ctrl"), text("a_b")),
             ]
         );
     }
@@ -825,11 +830,11 @@ mod tests {
         assert_eq!(
             from_xml.fields,
             vec![
-                ("P".to_string(), text("t")),
-                ("P.Child@a".to_string(), text("1")),
-                ("P.Child".to_string(), text("c")),
-                ("Q".to_string(), text("x")),
-                ("P_1.Child".to_string(), text("d")),
+                (Arc::from("P"), text("t")),
+                (Arc::from("P.Child@a"), text("1")),
+                (Arc::from("P.Child"), text("c")),
+                (Arc::from("Q"), text("x")),
+                (Arc::from("P_1.Child"), text("d")),
             ]
         );
         assert_eq!(parse_record(json).unwrap(), from_xml);
@@ -844,9 +849,9 @@ mod tests {
         assert_eq!(
             r.fields,
             vec![
-                ("User".to_string(), text("PC\\kullanıcı")),
-                ("SessionID".to_string(), text("2")),
-                ("Address".to_string(), text("ローカル")),
+                (Arc::from("User"), text("PC\\kullanıcı")),
+                (Arc::from("SessionID"), text("2")),
+                (Arc::from("Address"), text("ローカル")),
             ]
         );
     }

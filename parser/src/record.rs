@@ -59,8 +59,9 @@ pub struct RawRecord {
     pub system: RawSystem,
     /// The root element of a `UserData` payload.
     pub user_data_root: Option<String>,
-    /// The flattened payload, in document order (see [`Fields`] for the naming rules).
-    pub fields: Vec<(String, FieldValue)>,
+    /// The flattened payload, in document order (see [`Fields`] for the naming rules); names
+    /// are shared ([`field_name`]).
+    pub fields: Vec<(Arc<str>, FieldValue)>,
     /// `RenderingInfo` of an Event Viewer export.
     pub rendering: Option<Rendering>,
 }
@@ -235,25 +236,29 @@ fn cap_text(t: Box<str>) -> Box<str> {
     format!("{}{}", &t[..end], TRUNCATION_MARK).into_boxed_str()
 }
 
-fn cap_fields(fields: Vec<(String, FieldValue)>) -> Fields {
+fn cap_fields(fields: Vec<(Arc<str>, FieldValue)>) -> Fields {
     Fields(
         fields
             .into_iter()
             .take(MAX_FIELDS)
             .map(|(k, v)| {
-                let mut k = k;
-                if k.len() > 256 {
-                    let mut end = 256;
+                let k = if k.len() > MAX_NAME_BYTES {
+                    let mut end = MAX_NAME_BYTES;
                     while !k.is_char_boundary(end) {
                         end -= 1;
                     }
-                    k.truncate(end);
-                }
-                (field_name(&k), cap_value(v))
+                    field_name(k.get(..end).unwrap_or(""))
+                } else {
+                    k
+                };
+                (k, cap_value(v))
             })
             .collect(),
     )
 }
+
+/// Field names are cut to this many bytes.
+const MAX_NAME_BYTES: usize = 256;
 
 /// Adds the evtx-crate suffixes to repeated sibling names: the second `Certificate` becomes
 /// `Certificate_1`, the third `Certificate_2`. Readers of tree formats (XML) call it per parent.
@@ -392,7 +397,7 @@ mod tests {
         ));
         for i in 0..MAX_FIELDS * 2 {
             r.fields
-                .push((format!("F{i}"), FieldValue::Text("x".into())));
+                .push((Arc::from(format!("F{i}")), FieldValue::Text("x".into())));
         }
         let e = event(r);
         assert_eq!(e.fields.len(), MAX_FIELDS);

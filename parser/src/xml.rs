@@ -16,6 +16,7 @@
 //! truncated one is reported where it starts.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
@@ -26,7 +27,7 @@ use crate::event::{FieldValue, Rendering, parse_u64};
 use crate::flatten::{Flattener, MAX_PAYLOAD_DEPTH, normalise_value, system_has_text, system_slot};
 use crate::input::{Source, SourceData};
 use crate::reader::{ReadOptions, ReadOutcome};
-use crate::record::{RawRecord, RawSystem, SiblingNames};
+use crate::record::{RawRecord, RawSystem, SiblingNames, field_name};
 use crate::text::{
     Collector, DecodedText, MAX_RECORD_BYTES, Place, decode, input_offset, utf8_lossy,
 };
@@ -210,7 +211,7 @@ enum DataItem {
     /// A `Data` without a name: its text.
     Positional(String),
     /// Any other child (`Binary`, …), flattened.
-    Other(Vec<(String, FieldValue)>),
+    Other(Vec<(Arc<str>, FieldValue)>),
 }
 
 /// The value of a named `Data`.
@@ -218,7 +219,7 @@ enum NamedValue {
     /// Text (or nothing): the common case, read without the flattener.
     Simple(FieldValue),
     /// Child elements: the flattened fields, the first ones named after the `Data`.
-    Tree(Vec<(String, FieldValue)>),
+    Tree(Vec<(Arc<str>, FieldValue)>),
 }
 
 /// A leaf's text as a field value: `Null` when empty.
@@ -499,7 +500,7 @@ impl<'a> Pull<'a> {
         }
     }
 
-    fn event_data(&mut self, fields: &mut Vec<(String, FieldValue)>) -> Result<(), XmlError> {
+    fn event_data(&mut self, fields: &mut Vec<(Arc<str>, FieldValue)>) -> Result<(), XmlError> {
         let mut items = Vec::new();
         let mut other_names = SiblingNames::default();
         loop {
@@ -563,7 +564,7 @@ impl<'a> Pull<'a> {
 /// named ones become fields (a run of equal names one list; a later repeat gets `_N`) and
 /// unnamed ones are dropped; otherwise all `Data` values form one `Data` list at the place of
 /// the first. Other children keep their place.
-fn resolve_event_data(items: Vec<DataItem>, fields: &mut Vec<(String, FieldValue)>) {
+fn resolve_event_data(items: Vec<DataItem>, fields: &mut Vec<(Arc<str>, FieldValue)>) {
     let named_form = items.iter().any(|i| matches!(i, DataItem::Named { .. }));
     let mut positional: Option<Vec<Box<str>>> = None;
     if !named_form {
@@ -584,7 +585,7 @@ fn resolve_event_data(items: Vec<DataItem>, fields: &mut Vec<(String, FieldValue
             DataItem::Other(mut other) => fields.append(&mut other),
             DataItem::Positional(_) => {
                 if let Some(list) = positional.take() {
-                    fields.push(("Data".to_string(), FieldValue::List(list)));
+                    fields.push((field_name("Data"), FieldValue::List(list)));
                 }
             }
             DataItem::Named { name, value } => {
@@ -609,19 +610,19 @@ fn resolve_event_data(items: Vec<DataItem>, fields: &mut Vec<(String, FieldValue
                             }
                         }
                         if run.is_empty() {
-                            fields.push((key, first));
+                            fields.push((field_name(&key), first));
                         } else {
                             let list = std::iter::once(first)
                                 .chain(run)
                                 .map(|v| Box::from(v.as_text().unwrap_or("")))
                                 .collect();
-                            fields.push((key, FieldValue::List(list)));
+                            fields.push((field_name(&key), FieldValue::List(list)));
                         }
                     }
                     NamedValue::Tree(tree) => {
                         for (k, v) in tree {
                             let renamed = match k.strip_prefix(name.as_str()) {
-                                Some(rest) if key != name => format!("{key}{rest}"),
+                                Some(rest) if key != name => field_name(&format!("{key}{rest}")),
                                 _ => k,
                             };
                             fields.push((renamed, v));
@@ -1255,7 +1256,7 @@ mod tests {
     }
 
     fn field<'r>(r: &'r RawRecord, name: &str) -> Option<&'r FieldValue> {
-        r.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        r.fields.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
     }
 
     const CLASSIC: &str = r#"<?xml version="1.0" encoding="utf-8"?>
@@ -1297,10 +1298,10 @@ mod tests {
             r.fields,
             vec![
                 (
-                    "Data".to_string(),
+                    Arc::from("Data"),
                     FieldValue::List(vec!["\\Device\\Termdd".into(), "192.0.2.10".into()])
                 ),
-                ("Binary".to_string(), text("00000400B50000D0")),
+                (Arc::from("Binary"), text("00000400B50000D0")),
             ]
         );
     }
@@ -1348,11 +1349,11 @@ mod tests {
         assert_eq!(
             r.fields,
             vec![
-                ("Threat Name".to_string(), text("Trojan:Test/Example")),
-                ("LogonProcessName".to_string(), text("NtLmSsp ")),
-                ("Empty".to_string(), FieldValue::Null),
-                ("SelfClosed".to_string(), FieldValue::Null),
-                ("Path".to_string(), text("C:\\a & b <c>")),
+                (Arc::from("Threat Name"), text("Trojan:Test/Example")),
+                (Arc::from("LogonProcessName"), text("NtLmSsp ")),
+                (Arc::from("Empty"), FieldValue::Null),
+                (Arc::from("SelfClosed"), FieldValue::Null),
+                (Arc::from("Path"), text("C:\\a & b <c>")),
             ]
         );
     }
@@ -1367,11 +1368,11 @@ mod tests {
             r.fields,
             vec![
                 (
-                    "A".to_string(),
+                    Arc::from("A"),
                     FieldValue::List(vec!["1".into(), "2".into()])
                 ),
-                ("B".to_string(), text("x")),
-                ("A_1".to_string(), text("3")),
+                (Arc::from("B"), text("x")),
+                (Arc::from("A_1"), text("3")),
             ]
         );
     }
@@ -1400,7 +1401,7 @@ mod tests {
         let r = parse_event(xml.as_bytes()).unwrap();
         assert_eq!(r.user_data_root.as_deref(), Some("CertGetCertificateChain"));
         assert_eq!(r.system.activity_id, None);
-        let names: Vec<&str> = r.fields.iter().map(|(k, _)| k.as_str()).collect();
+        let names: Vec<&str> = r.fields.iter().map(|(k, _)| &**k).collect();
         assert_eq!(
             names,
             [
@@ -1435,9 +1436,9 @@ mod tests {
         assert_eq!(
             r.fields,
             vec![
-                ("Param1".to_string(), text("alice")),
-                ("Param2".to_string(), FieldValue::Null),
-                ("Param3".to_string(), text("192.0.2.7")),
+                (Arc::from("Param1"), text("alice")),
+                (Arc::from("Param2"), FieldValue::Null),
+                (Arc::from("Param3"), text("192.0.2.7")),
             ]
         );
     }
