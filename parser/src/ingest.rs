@@ -154,7 +154,7 @@ fn ingest_here<P: AsRef<Path>>(
         discovery.sources.iter().map(|s| s.size).sum(),
     );
     let read_opts = ReadOptions::new(catalog);
-    let outcomes: Vec<ReadOutcome> = discovery
+    let mut outcomes: Vec<ReadOutcome> = discovery
         .sources
         .par_iter()
         .map(|source| {
@@ -163,6 +163,7 @@ fn ingest_here<P: AsRef<Path>>(
             outcome
         })
         .collect();
+    settle_hinted_hosts(&discovery.sources, &mut outcomes);
 
     let mut events = Vec::with_capacity(outcomes.iter().map(|o| o.events.len()).sum());
     let mut reports = Vec::with_capacity(outcomes.len() + discovery.problems.len());
@@ -211,6 +212,63 @@ fn ingest_here<P: AsRef<Path>>(
         reports,
         coverage,
         ignored: discovery.ignored,
+    }
+}
+
+/// Logs that do not name their computer (`pfirewall.log`) take the host their folder names
+/// ([`Source::host_hint`]). A collection folder is often named otherwise (`20241112_triage`,
+/// `case-17`): when the event logs collected under the same folder name one computer, and only
+/// one, that computer is the host of such logs too, so their lines meet its other evidence.
+/// `sources` and `outcomes` are in the same order.
+fn settle_hinted_hosts(sources: &[Source], outcomes: &mut [ReadOutcome]) {
+    const MAX_COMPUTERS: usize = 2;
+    let names_computer = |format: Format| {
+        matches!(
+            format,
+            Format::Evtx | Format::XmlExport | Format::EvtxDumpJson | Format::JsonLines
+        )
+    };
+    // The computers each folder name's event logs name (two are enough to know it is not one).
+    let mut computers: HashMap<&str, Vec<Arc<str>>> = HashMap::new();
+    for (source, outcome) in sources.iter().zip(outcomes.iter()) {
+        let Some(hint) = source.host_hint.as_deref() else {
+            continue;
+        };
+        if !names_computer(source.format) {
+            continue;
+        }
+        let seen = computers.entry(hint).or_default();
+        for event in &outcome.events {
+            if seen.len() >= MAX_COMPUTERS {
+                break;
+            }
+            if !event.host.is_empty() && !seen.contains(&event.host) {
+                seen.push(event.host.clone());
+            }
+        }
+    }
+    let short = |name: &str| name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    for (source, outcome) in sources.iter().zip(outcomes.iter_mut()) {
+        let Some(hint) = source.host_hint.as_deref() else {
+            continue;
+        };
+        if source.format != Format::FirewallLog {
+            continue;
+        }
+        let Some([computer]) = computers.get(hint).map(Vec::as_slice) else {
+            continue;
+        };
+        // The folder already names this computer: nothing to settle.
+        if short(computer) == short(hint) {
+            continue;
+        }
+        for event in &mut outcome.events {
+            event.host = computer.clone();
+        }
+        outcome.report.host = Some(computer.to_string());
+        for span in &mut outcome.report.channels {
+            span.host = computer.to_string();
+        }
     }
 }
 

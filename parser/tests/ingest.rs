@@ -204,6 +204,63 @@ fn bundle_is_read_sorted_reported_and_covered() {
 }
 
 #[test]
+fn a_firewall_log_belongs_to_the_one_computer_its_collection_folder_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    // A KAPE-like collection named by a time stamp and a case label, not by the host.
+    let srv = dir
+        .path()
+        .join("20240301120000_triage_case17/C/Windows/System32");
+    write(
+        &srv.join("winevt/Logs/rdpcorets.xml"),
+        host_export().as_bytes(),
+    );
+    write(
+        &srv.join("LogFiles/Firewall/pfirewall.log"),
+        FIREWALL_LOG.as_bytes(),
+    );
+    // A folder holding the logs of two computers: its firewall log keeps the folder's name.
+    let shared = dir.path().join("shared_dump");
+    write(&shared.join("client.xml"), client_export().as_bytes());
+    write(&shared.join("rdpcorets.xml"), host_export().as_bytes());
+    write(&shared.join("pfirewall.log"), FIREWALL_LOG.as_bytes());
+    let opts = IngestOptions {
+        threads: 2,
+        firewall_utc_offsets: vec![("SRV1.corp.local".into(), 60)],
+        ..IngestOptions::default()
+    };
+    let got = ingest(&[dir.path()], &opts, &Recorder::default());
+
+    let firewall_hosts = |folder: &str| -> Vec<String> {
+        got.events
+            .iter()
+            .filter(|e| {
+                e.channel.as_ref() == channel::FIREWALL_LOG && e.source.input.contains(folder)
+            })
+            .map(|e| e.host.to_string())
+            .collect()
+    };
+    assert_eq!(firewall_hosts("triage_case17"), ["SRV1.corp.local"]);
+    assert_eq!(firewall_hosts("shared_dump"), ["shared_dump"]);
+    let triage = got
+        .reports
+        .iter()
+        .find(|r| r.path.contains("triage_case17") && r.path.ends_with("pfirewall.log"))
+        .unwrap();
+    assert_eq!(triage.host.as_deref(), Some("SRV1.corp.local"));
+    // The offset given for the computer applies to its firewall log.
+    assert!(
+        triage
+            .time_basis
+            .as_deref()
+            .unwrap()
+            .contains("given by the user")
+    );
+    let srv = got.coverage.host("SRV1.corp.local").unwrap();
+    assert!(srv.has(channel::FIREWALL_LOG));
+    assert!(got.coverage.host("triage_case17").is_none());
+}
+
+#[test]
 fn time_window_keeps_and_counts_only_inside_events() {
     let dir = tempfile::tempdir().unwrap();
     bundle(dir.path());
