@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueHint};
 
+/// The most worker threads `--threads` accepts: more only adds threads that wait.
+const MAX_THREADS: i64 = 256;
+
 /// Explains failed Remote Desktop connections from the Windows event logs of client and host.
 #[derive(Debug, Parser)]
 #[command(
@@ -65,9 +68,9 @@ pub struct ReadArgs {
     /// Files, folders or zip archives (KAPE / Velociraptor collections) to read.
     #[arg(required = true, value_hint = ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads, 1 to 256 (default, or 0: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
+    pub threads: Option<u16>,
     /// Keep only events at or after this time (RFC 3339, or `YYYY-MM-DD[THH:MM[:SS]]` in --tz).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
@@ -83,7 +86,7 @@ pub struct ReadArgs {
     /// Time zone for displayed times (IANA name such as Europe/Berlin, or ±HH:MM); files stay UTC.
     #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub tz: Option<String>,
-    /// No progress bars and no summary on stderr.
+    /// No progress bars and no summary.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -133,9 +136,9 @@ pub struct EvalArgs {
     /// Exit with status 1 when the overall accuracy is below this (0..1).
     #[arg(long, value_name = "RATIO")]
     pub min_accuracy: Option<f64>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads, 1 to 256 (default, or 0: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
+    pub threads: Option<u16>,
     /// Print the evaluation as JSON.
     #[arg(long)]
     pub json: bool,

@@ -121,7 +121,7 @@ fn read_options(args: &ReadArgs) -> Result<(IngestOptions, DisplayZone)> {
     };
     let mut opts = IngestOptions::default();
     if let Some(threads) = args.threads {
-        opts.threads = threads;
+        opts.threads = usize::from(threads);
     }
     for port in &args.rdp_ports {
         if !opts.rdp_ports.contains(port) {
@@ -262,7 +262,7 @@ fn coverage(args: CoverageArgs) -> Result<ExitCode> {
 fn evaluate(args: EvalArgs) -> Result<ExitCode> {
     let mut opts = IngestOptions::default();
     if let Some(threads) = args.threads {
-        opts.threads = threads;
+        opts.threads = usize::from(threads);
     }
     let pool = worker_pool(opts.threads)?;
     let evaluation = on_pool(pool.as_ref(), || eval::eval_with(&args.bundles, &opts))

@@ -295,6 +295,9 @@ fn exit_codes() {
         ],
         vec!["analyze", p(logs.path()), "--firewall-utc-offset", "SRV01"],
         vec!["analyze", p(logs.path()), "--no-such-option"],
+        vec!["analyze", p(logs.path()), "--threads", "5000"],
+        vec!["analyze", p(logs.path()), "--threads", "-1"],
+        vec!["eval", p(logs.path()), "--threads", "257"],
         vec!["frobnicate"],
     ] {
         let (code, stdout, stderr) = rdpsleuth(&args);
