@@ -142,6 +142,11 @@ pub fn render(report: &Report, inputs: &[InputReport], zone: DisplayZone) -> Str
         .iter()
         .filter(|r| r.skipped.is_none() && r.failed > 0)
         .collect();
+    // Read whole, with something to know (a checksum mismatch whose records still parsed).
+    let warned: Vec<&InputReport> = inputs
+        .iter()
+        .filter(|r| r.skipped.is_none() && r.failed == 0 && !r.errors.is_empty())
+        .collect();
     if !skipped.is_empty() {
         let _ = writeln!(out, "\nSkipped inputs: {}", skipped.len());
         for r in skipped.iter().take(MAX_LISTED_INPUTS) {
@@ -163,7 +168,14 @@ pub fn render(report: &Report, inputs: &[InputReport], zone: DisplayZone) -> Str
     if !damaged.is_empty() {
         let _ = writeln!(out, "\nInputs read with errors: {}", damaged.len());
         for r in damaged.iter().take(MAX_LISTED_INPUTS) {
-            let first = r.errors.first().map(|e| e.to_string()).unwrap_or_default();
+            // The first loss, rather than a warning met before it.
+            let first = r
+                .errors
+                .iter()
+                .find(|e| !e.warning)
+                .or(r.errors.first())
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  {}: {} unreadable — {}",
@@ -177,6 +189,20 @@ pub fn render(report: &Report, inputs: &[InputReport], zone: DisplayZone) -> Str
                 out,
                 "  … and {} more (see diagnoses.json inputs)",
                 damaged.len() - MAX_LISTED_INPUTS
+            );
+        }
+    }
+    if !warned.is_empty() {
+        let _ = writeln!(out, "\nInputs read with warnings: {}", warned.len());
+        for r in warned.iter().take(MAX_LISTED_INPUTS) {
+            let first = r.errors.first().map(|e| e.to_string()).unwrap_or_default();
+            let _ = writeln!(out, "  {}: {}", clip(&r.path, 90), clip(&first, 120));
+        }
+        if warned.len() > MAX_LISTED_INPUTS {
+            let _ = writeln!(
+                out,
+                "  … and {} more (see diagnoses.json inputs)",
+                warned.len() - MAX_LISTED_INPUTS
             );
         }
     }

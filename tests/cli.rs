@@ -586,3 +586,76 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn warnings_and_losses_of_damaged_evtx_files_are_told_apart() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "samples/bundles/tls_server_policy/ADT-RDSH-01/Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx",
+    );
+    let bytes = std::fs::read(&sample).expect("sample log");
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The stored checksum of the first chunk's records changed: every record still parses.
+    let mut crc = bytes.clone();
+    crc[4096 + 52] ^= 0xff;
+    std::fs::write(dir.path().join("crc.evtx"), crc).expect("write");
+    // The header alone: every chunk it counts is missing.
+    std::fs::write(dir.path().join("header.evtx"), &bytes[..4096]).expect("write");
+    // A string table entry pointing past the chunk: the chunk fails its checksum (a warning
+    // met first) and cannot be parsed (the loss, which the summary names).
+    let mut table = bytes.clone();
+    table[4096 + 128..4096 + 132].copy_from_slice(&[0xf0, 0xff, 0xff, 0x7f]);
+    std::fs::write(dir.path().join("table.evtx"), table).expect("write");
+
+    let out = tempfile::tempdir().expect("temp dir");
+    let (code, stdout, stderr) = rdpsleuth(&["analyze", p(dir.path()), "-o", p(out.path())]);
+    assert_eq!(code, 0, "{stderr}");
+    let warned = stdout
+        .split("Inputs read with warnings: 1\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no warnings section: {stdout}"));
+    assert!(
+        warned
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("crc.evtx") && l.contains("CRC32")),
+        "{stdout}"
+    );
+    let damaged: Vec<&str> = stdout
+        .split("Inputs read with errors: 2\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no errors section: {stdout}"))
+        .lines()
+        .take(2)
+        .collect();
+    assert!(
+        damaged
+            .iter()
+            .any(|l| l.contains("header.evtx") && l.contains("ends after its header")),
+        "{stdout}"
+    );
+    assert!(
+        damaged
+            .iter()
+            .any(|l| l.contains("table.evtx") && l.contains("cannot be parsed")),
+        "{stdout}"
+    );
+
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("diagnoses.json")).expect("json"))
+            .expect("JSON");
+    let input = |name: &str| {
+        v["inputs"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no input {name}"))
+    };
+    let crc = input("crc.evtx");
+    assert_eq!(crc["errors"][0]["warning"], Value::Bool(true), "{crc}");
+    assert!(crc["kept"].as_u64().unwrap_or(0) > 0, "{crc}");
+    let header = input("header.evtx");
+    assert!(header["errors"][0].get("warning").is_none(), "{header}");
+}

@@ -63,6 +63,9 @@ pub struct ErrorJson {
     /// Byte offset, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// Present (`true`) for a warning: the input was read anyway and nothing is known lost.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
 }
 
 /// A machine.
@@ -259,6 +262,7 @@ fn input_json(r: &InputReport) -> InputJson {
                 ErrorJson {
                     message,
                     offset: e.offset,
+                    warning: e.warning,
                 }
             })
             .collect(),

@@ -45,9 +45,7 @@ use crate::catalog::{Catalog, EventKind};
 use crate::direct;
 use crate::event::{Event, FieldValue, Fields, Locator, SourceRef, Timestamp};
 use crate::flatten::{SystemSlot, normalise_value};
-use crate::input::{
-    ChannelSpan, InputError, InputReport, MAX_ERRORS_PER_INPUT, Source, SourceData,
-};
+use crate::input::{ChannelSpan, InputError, InputReport, Source, SourceData};
 use crate::reader::{ReadOptions, ReadOutcome};
 use crate::record::{Normalised, RawRecord};
 
@@ -221,8 +219,7 @@ pub fn read_counted(
         }
     };
     if !parser.header().validate_checksum() {
-        note(
-            &mut report,
+        report.warn(
             InputError::new("file header fails its CRC32 check; the chunks were read anyway")
                 .at_offset(0),
         );
@@ -239,6 +236,16 @@ pub fn read_counted(
                 (offset - FILE_HEADER_SIZE) / CHUNK_SIZE
             ))
             .at_offset(offset),
+        );
+    }
+    let counted = parser.header().chunk_count;
+    if size < FILE_HEADER_SIZE + CHUNK_SIZE && counted > 0 {
+        report.error(
+            InputError::new(format!(
+                "the file ends after its header, which counts {counted} chunk(s): a truncated copy, \
+                 none of its records could be read"
+            ))
+            .at_offset(size.min(FILE_HEADER_SIZE)),
         );
     }
     let threads = match opts.evtx_threads {
@@ -281,7 +288,7 @@ pub fn read_counted(
                 if failed {
                     report.error(error);
                 } else {
-                    note(&mut report, error);
+                    report.warn(error);
                 }
             }
             spans.merge(outcome.spans);
@@ -307,13 +314,6 @@ pub fn channel_of_file_name(display: &str) -> Option<String> {
     let stem = decoded.get(..stem_len)?.replace("%4", "/");
     let stem = stem.trim();
     (!stem.is_empty()).then(|| stem.to_string())
-}
-
-/// Adds a problem that lost no record (a checksum mismatch): listed, not counted as failed.
-fn note(report: &mut InputReport, error: InputError) {
-    if report.errors.len() < MAX_ERRORS_PER_INPUT {
-        report.errors.push(error);
-    }
 }
 
 /// The bytes of an EVTX source.

@@ -218,6 +218,10 @@ pub struct InputError {
     /// EVTX record id, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<u64>,
+    /// A warning: the input was read anyway and nothing is known to be lost (a CRC mismatch
+    /// whose records still parse, a header out of date).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
 }
 
 impl InputError {
@@ -228,6 +232,7 @@ impl InputError {
             offset: None,
             line: None,
             record: None,
+            warning: false,
         }
     }
 
@@ -339,6 +344,16 @@ impl InputReport {
         self.failed += 1;
         if self.errors.len() < MAX_ERRORS_PER_INPUT {
             self.errors.push(error);
+        }
+    }
+
+    /// Records a warning: listed with the errors (marked), not counted as a failure.
+    pub fn warn(&mut self, error: InputError) {
+        if self.errors.len() < MAX_ERRORS_PER_INPUT {
+            self.errors.push(InputError {
+                warning: true,
+                ..error
+            });
         }
     }
 
