@@ -180,7 +180,12 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
             s.finish_and_clear();
         }
         if !args.read.quiet {
-            say(summary::render(&report, &analysed.reports, zone))?;
+            say(summary::render(
+                &report,
+                &analysed.reports,
+                analysed.timelines.events.len(),
+                zone,
+            ))?;
             say(format!(
                 "Wrote {} to {}",
                 written.join(", "),
@@ -189,7 +194,15 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         }
     }
     if args.json && !args.read.quiet {
-        eprint!("{}", summary::render(&report, &analysed.reports, zone));
+        eprint!(
+            "{}",
+            summary::render(
+                &report,
+                &analysed.reports,
+                analysed.timelines.events.len(),
+                zone,
+            )
+        );
     }
     // The process ends here: the operating system takes the analysis back at once, where
     // freeing its events one by one would cost a few percent of the run.

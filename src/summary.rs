@@ -13,7 +13,9 @@ use crate::zone::DisplayZone;
 const MAX_LISTED_INPUTS: usize = 12;
 
 /// Renders the summary as plain text (no colours, no terminal control: it goes to files too).
-pub fn render(report: &Report, inputs: &[InputReport], zone: DisplayZone) -> String {
+/// `events` is the number of events analysed, once each: fewer than the inputs kept when a
+/// record was read twice (the same log given twice, or in two export formats).
+pub fn render(report: &Report, inputs: &[InputReport], events: usize, zone: DisplayZone) -> String {
     let mut out = String::new();
     let show = |text: &Option<String>| {
         text.as_deref()
@@ -24,12 +26,18 @@ pub fn render(report: &Report, inputs: &[InputReport], zone: DisplayZone) -> Str
 
     let records: u64 = inputs.iter().map(|r| r.records).sum();
     let kept: u64 = inputs.iter().map(|r| r.kept).sum();
+    let twice = kept.saturating_sub(events as u64);
     let _ = writeln!(
         out,
-        "Read {} inputs: {} records, {} relevant events kept.",
+        "Read {} inputs: {} records, {} relevant events kept{}.",
         inputs.len(),
         records,
-        kept
+        kept,
+        if twice > 0 {
+            format!(" ({twice} read twice, analysed once)")
+        } else {
+            String::new()
+        }
     );
 
     let first = report

@@ -659,3 +659,45 @@ fn warnings_and_losses_of_damaged_evtx_files_are_told_apart() {
     let header = input("header.evtx");
     assert!(header["errors"][0].get("warning").is_none(), "{header}");
 }
+
+#[test]
+fn records_read_twice_are_said_and_analysed_once() {
+    let logs = small_logs();
+    let copy = tempfile::tempdir().expect("temp dir");
+    small_collection().write(copy.path());
+    let out = tempfile::tempdir().expect("temp dir");
+    let (code, once, stderr) = rdpsleuth(&["analyze", p(logs.path()), "-o", p(out.path())]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, twice, stderr) = rdpsleuth(&[
+        "analyze",
+        p(logs.path()),
+        p(copy.path()),
+        "-o",
+        p(out.path()),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let first = |text: &str| text.lines().next().unwrap_or("").to_string();
+    assert!(!first(&once).contains("read twice"), "{once}");
+    let kept = |line: &str| -> u64 {
+        line.split(" relevant events kept")
+            .next()
+            .and_then(|s| s.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let n = kept(&first(&once));
+    assert!(n > 0, "{once}");
+    assert_eq!(kept(&first(&twice)), 2 * n, "{twice}");
+    assert!(
+        first(&twice).contains(&format!("({n} read twice, analysed once)")),
+        "{twice}"
+    );
+    // The connections are the same.
+    let connections = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("Connections:"))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(connections(&once), connections(&twice));
+}
