@@ -158,9 +158,17 @@ pub fn render(report: &Report, inputs: &[InputReport], events: usize, zone: Disp
     if !skipped.is_empty() {
         let _ = writeln!(out, "\nSkipped inputs: {}", skipped.len());
         for r in skipped.iter().take(MAX_LISTED_INPUTS) {
+            // Why it could not be used, when that says more than the verdict.
+            let why = r
+                .errors
+                .first()
+                .map(|e| e.to_string())
+                .filter(|e| !r.skipped.as_deref().is_some_and(|s| s.contains(e.as_str())))
+                .map(|e| format!(" — {}", clip(&e, 120)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {}: {}",
+                "  {}: {}{why}",
                 clip(&r.path, 90),
                 r.skipped.as_deref().unwrap_or("")
             );
