@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use rdpsleuth_parser::coverage::{Coverage, HostCoverage};
 use rdpsleuth_parser::event::{parse_hex_u64, parse_u64};
-use rdpsleuth_parser::{Event, FieldValue, Fields, Timestamp};
+use rdpsleuth_parser::{Event, FieldValue, Fields, LostRecords, Timestamp};
 use rdpsleuth_timelines::{Connection, EventIndex, HostId, Lane, Outcome, Relation, Timelines};
 use regex::Regex;
 
@@ -533,6 +533,30 @@ impl<'a> Analysis<'a> {
             s.first <= end.add_seconds(shift)
                 && s.last >= start.add_seconds(shift - LATER_SUCCESS_SECONDS)
         })
+    }
+
+    /// Records of a channel of `host` that its logs numbered but no input gave, written
+    /// (by their neighbours' times) within `start`–`end` on the reference clock; the first run.
+    pub fn lost_within(
+        &self,
+        host: HostId,
+        channel: &str,
+        conn: &Connection,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Option<LostRecords> {
+        let shift = self.host_shift(host, conn);
+        let (from, to) = (start.add_seconds(shift), end.add_seconds(shift));
+        self.host_coverage
+            .get(host)
+            .copied()
+            .flatten()?
+            .channels
+            .iter()
+            .filter(|c| c.channel.eq_ignore_ascii_case(channel))
+            .flat_map(|c| c.lost.iter())
+            .find(|run| run.after < to && from < run.before)
+            .copied()
     }
 
     /// True when some log of `host` holds a record at or after `t` (host clock): the logs were

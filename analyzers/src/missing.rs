@@ -344,11 +344,26 @@ fn missing_line(
                 .map(|(_, y)| *y),
         )
         .collect();
-    if alternates.iter().any(|ch| a.covers(host, ch, c, from, to)) {
-        return None;
-    }
     let name = a.timelines.hosts.get(host).map_or("?", |h| h.name.as_str());
     let shift = a.host_shift(host, c);
+    if alternates.iter().any(|ch| a.covers(host, ch, c, from, to)) {
+        // Covered, unless records of that time could not be read (a damaged or cut copy).
+        let lost = alternates
+            .iter()
+            .find_map(|ch| a.lost_within(host, ch, c, from, to))?;
+        let mut line = display(need.channel);
+        line.push_str(&format!(" of {name}"));
+        if !need.notes.is_empty() {
+            line.push_str(&format!(" ({})", need.notes.join("; ")));
+        }
+        line.push_str(&format!(
+            " covering {} (the copy read lacks {} records written between {}: damaged or cut)",
+            format_window(from.add_seconds(shift), to.add_seconds(shift)),
+            lost.records,
+            format_window(lost.after, lost.before)
+        ));
+        return Some(line);
+    }
     let mut line = display(need.channel);
     line.push_str(&format!(" of {name}"));
     if !need.notes.is_empty() {
@@ -462,6 +477,53 @@ mod tests {
         // An optional log collected empty is a line of its own, its inputs counted past two.
         assert!(
             text.contains("CAPI2/Operational log of SRV01.corp.local (disabled by default: enable it before reproducing) covering 2024-05-01 09:55–10:05 UTC (collected, but empty: a.evtx, b.evtx and 1 more)"),
+            "{text}"
+        );
+
+        // Its RdpCoreTS log spans the failure, but the copy lost the records of that time.
+        let time = |t: &str| Timestamp::parse(t).unwrap();
+        let rdpcorets = |lost: Vec<rdpsleuth_parser::LostRecords>| Coverage {
+            hosts: vec![rdpsleuth_parser::coverage::HostCoverage {
+                host: "SRV01.corp.local".into(),
+                aliases: Vec::new(),
+                roles: Vec::new(),
+                channels: vec![rdpsleuth_parser::coverage::ChannelCoverage {
+                    channel: channel::RDPCORETS.into(),
+                    first: time("2024-04-24T00:00:00Z"),
+                    last: time("2024-05-02T00:00:00Z"),
+                    records: 1000,
+                    inputs: vec!["SRV01/RdpCoreTS.evtx".into()],
+                    lost,
+                }],
+                missing: Vec::new(),
+            }],
+        };
+        let run = rdpsleuth_parser::LostRecords {
+            after: time("2024-05-01T09:00:00Z"),
+            before: time("2024-05-01T11:00:00Z"),
+            records: 50,
+        };
+        let lines = |coverage: &Coverage| {
+            diagnose(&t, coverage)
+                .of(k)
+                .unwrap()
+                .missing_sources
+                .join("\n")
+        };
+        let text = lines(&rdpcorets(vec![run]));
+        assert!(
+            text.contains("RdpCoreTS/Operational log of SRV01.corp.local covering 2024-05-01 09:55–10:05 UTC (the copy read lacks 50 records written between 2024-05-01 09:00–11:00 UTC: damaged or cut)"),
+            "{text}"
+        );
+        // Records lost at another time leave the log as covering the failure.
+        let earlier = rdpsleuth_parser::LostRecords {
+            after: time("2024-04-30T09:00:00Z"),
+            before: time("2024-04-30T11:00:00Z"),
+            ..run
+        };
+        let text = lines(&rdpcorets(vec![earlier]));
+        assert!(
+            !text.contains("RdpCoreTS/Operational log of SRV01"),
             "{text}"
         );
     }

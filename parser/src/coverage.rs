@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, channel};
 use crate::event::Timestamp;
-use crate::input::InputReport;
+use crate::input::{ChannelSpan, InputReport, LostRecords};
 
 /// What a machine does in the connections its logs show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -146,6 +146,9 @@ pub struct ChannelCoverage {
     pub records: u64,
     /// The inputs that hold it.
     pub inputs: Vec<String>,
+    /// Records its logs numbered but that no input gave (a damaged or cut copy), by time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<LostRecords>,
 }
 
 /// A log a host should have and does not.
@@ -215,6 +218,9 @@ impl Coverage {
         // host key → (spellings, channel key → coverage)
         let mut hosts: BTreeMap<String, (Vec<String>, BTreeMap<String, ChannelCoverage>)> =
             BTreeMap::new();
+        // (host key, channel key) → every input's span of it, to tell which lost records no
+        // other input gives.
+        let mut spans_of: BTreeMap<(String, String), Vec<&ChannelSpan>> = BTreeMap::new();
         for report in reports {
             for span in &report.channels {
                 if !catalog.channel_is_relevant(&span.channel) {
@@ -240,7 +246,12 @@ impl Coverage {
                         last: span.last,
                         records: 0,
                         inputs: Vec::new(),
+                        lost: Vec::new(),
                     });
+                spans_of
+                    .entry((name.to_lowercase(), span.channel.to_lowercase()))
+                    .or_default()
+                    .push(span);
                 entry.first = entry.first.min(span.first);
                 entry.last = entry.last.max(span.last);
                 entry.records += span.records;
@@ -248,6 +259,12 @@ impl Coverage {
                     entry.inputs.push(report.path.clone());
                 }
             }
+        }
+        for ((host, channel), spans) in &spans_of {
+            let Some(entry) = hosts.get_mut(host).and_then(|(_, c)| c.get_mut(channel)) else {
+                continue;
+            };
+            entry.lost = lost_by_all(spans);
         }
         merge_short_names(&mut hosts);
         // EVTX files that hold no record: (host hint, channel, input).
@@ -352,6 +369,11 @@ fn merge_short_names(hosts: &mut HostMap) {
                     for input in c.inputs {
                         if !existing.inputs.contains(&input) {
                             existing.inputs.push(input);
+                        }
+                    }
+                    for run in c.lost {
+                        if !existing.lost.contains(&run) {
+                            existing.lost.push(run);
                         }
                     }
                 }
@@ -496,6 +518,35 @@ impl fmt::Display for Coverage {
     }
 }
 
+/// The lost records of a channel that no input gives: a run lost in one copy but held whole
+/// by another (the same log collected twice) is not lost. Sorted by time, at most
+/// [`MAX_LOST_RUNS`].
+fn lost_by_all(spans: &[&ChannelSpan]) -> Vec<LostRecords> {
+    let mut lost: Vec<LostRecords> = Vec::new();
+    for (i, span) in spans.iter().enumerate() {
+        for run in &span.lost {
+            let held_elsewhere = spans.iter().enumerate().any(|(j, other)| {
+                j != i
+                    && other.first <= run.after
+                    && run.before <= other.last
+                    && !other
+                        .lost
+                        .iter()
+                        .any(|o| o.after < run.before && run.after < o.before)
+            });
+            if !held_elsewhere && !lost.contains(run) {
+                lost.push(*run);
+            }
+        }
+    }
+    lost.sort_by_key(|r| (r.after, r.before));
+    lost.truncate(MAX_LOST_RUNS);
+    lost
+}
+
+/// Lost-record runs kept per channel.
+const MAX_LOST_RUNS: usize = 32;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,6 +576,7 @@ mod tests {
                     first: Timestamp(*first),
                     last: Timestamp(*last),
                     records: *records,
+                    lost: Vec::new(),
                 })
                 .collect(),
         }

@@ -45,7 +45,7 @@ use crate::catalog::{Catalog, EventKind};
 use crate::direct;
 use crate::event::{Event, FieldValue, Fields, Locator, SourceRef, Timestamp};
 use crate::flatten::{SystemSlot, normalise_value};
-use crate::input::{ChannelSpan, InputError, InputReport, Source, SourceData};
+use crate::input::{ChannelSpan, InputError, InputReport, LostRecords, Source, SourceData};
 use crate::reader::{ReadOptions, ReadOutcome};
 use crate::record::{Normalised, RawRecord};
 
@@ -261,6 +261,7 @@ pub fn read_counted(
         templates: TemplateCache::default(),
     };
     let mut spans = SpanSet::default();
+    let mut numbered: Vec<Numbered> = Vec::new();
     let mut chunks = parser.chunks();
     loop {
         let batch: Vec<Result<EvtxChunkData, EvtxError>> = chunks
@@ -292,9 +293,18 @@ pub fn read_counted(
                 }
             }
             spans.merge(outcome.spans);
+            numbered.extend(outcome.numbers);
         }
     }
     spans.into_report(&mut report);
+    // Records numbered but not read belong to the spans around them.
+    for lost in lost_runs(numbered) {
+        for span in &mut report.channels {
+            if span.first <= lost.after && lost.before <= span.last {
+                span.lost.push(lost);
+            }
+        }
+    }
     if report.records == 0 && report.failed == 0 && report.errors.is_empty() {
         report.empty_channel = channel_of_file_name(&source.display)
             .filter(|channel| opts.catalog.channel_is_relevant(channel));
@@ -414,6 +424,7 @@ impl SpanSet {
                 first,
                 last,
                 records,
+                lost: Vec::new(),
             });
         }
     }
@@ -429,6 +440,37 @@ struct ChunkOutcome {
     /// Problems in order; `true` when a record or chunk was lost.
     problems: Vec<(InputError, bool)>,
     spans: SpanSet,
+    /// The lowest and highest record numbers read, with their times.
+    numbers: Option<Numbered>,
+}
+
+/// The record numbers a chunk's readable records span: (number, time) of the lowest and the
+/// highest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Numbered {
+    low: (u64, Timestamp),
+    high: (u64, Timestamp),
+}
+
+/// Record-number jumps larger than this are taken for damaged numbers, not lost records.
+const MAX_LOST_RUN: u64 = 10_000_000;
+
+/// The runs of records the chunks' numbering says exist but no chunk gave: between two chunks
+/// whose numbers do not follow on (sorted by number, which also undoes a wrapped log's order).
+fn lost_runs(mut chunks: Vec<Numbered>) -> Vec<LostRecords> {
+    chunks.sort_by_key(|c| c.low.0);
+    chunks
+        .windows(2)
+        .filter_map(|pair| {
+            let [a, b] = pair else { return None };
+            let missing = b.low.0.checked_sub(a.high.0)?.checked_sub(1)?;
+            (missing > 0 && missing <= MAX_LOST_RUN && a.high.1 <= b.low.1).then_some(LostRecords {
+                after: a.high.1,
+                before: b.low.1,
+                records: missing,
+            })
+        })
+        .collect()
 }
 
 impl ChunkOutcome {
@@ -436,6 +478,18 @@ impl ChunkOutcome {
     /// and left out of the span.
     fn count(&mut self, origin: &Arc<Origin>, time: Timestamp, id: u64) {
         self.records += 1;
+        if time != Timestamp::from_filetime(0) {
+            let n = self.numbers.get_or_insert(Numbered {
+                low: (id, time),
+                high: (id, time),
+            });
+            if id < n.low.0 {
+                n.low = (id, time);
+            }
+            if id > n.high.0 {
+                n.high = (id, time);
+            }
+        }
         if time == Timestamp::from_filetime(0) {
             self.problems.push((
                 InputError::new("blank record with a zero (1601) time: left out of the time span")
@@ -1329,6 +1383,41 @@ mod tests {
         };
         let mut out = Vec::new();
         assert!(raw_keep_key(&open, &[], &["Missing"], &mut out).is_none());
+    }
+
+    #[test]
+    fn record_numbers_that_jump_between_chunks_are_lost_records() {
+        let t = |s: i64| Timestamp(s * Timestamp::TICKS_PER_SECOND);
+        let chunk = |low: u64, high: u64, from: i64, to: i64| Numbered {
+            low: (low, t(from)),
+            high: (high, t(to)),
+        };
+        // A wrapped log: the oldest chunk sits last in the file; one chunk was cut out.
+        let runs = lost_runs(vec![
+            chunk(301, 400, 30, 40),
+            chunk(101, 200, 10, 20),
+            chunk(1, 100, 0, 9),
+        ]);
+        assert_eq!(
+            runs,
+            [LostRecords {
+                after: t(20),
+                before: t(30),
+                records: 100
+            }]
+        );
+        // Numbers that follow on lose nothing; damaged numbers (a huge jump, or a time going
+        // back) are not taken for lost records.
+        assert!(lost_runs(vec![chunk(1, 100, 0, 9), chunk(101, 200, 10, 20)]).is_empty());
+        assert!(
+            lost_runs(vec![
+                chunk(1, 100, 0, 9),
+                chunk(MAX_LOST_RUN + 200, MAX_LOST_RUN + 300, 10, 20)
+            ])
+            .is_empty()
+        );
+        assert!(lost_runs(vec![chunk(1, 100, 50, 60), chunk(201, 300, 10, 20)]).is_empty());
+        assert!(lost_runs(Vec::new()).is_empty());
     }
 
     #[test]

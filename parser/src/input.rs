@@ -284,6 +284,23 @@ pub struct ChannelSpan {
     pub last: Timestamp,
     /// Records of this channel in the input.
     pub records: u64,
+    /// Records the input's numbering says were written but that could not be read (a damaged
+    /// or cut copy), with the times of their readable neighbours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<LostRecords>,
+}
+
+/// A run of records an EVTX log numbered but that could not be read: record numbers jump from
+/// one readable record to the next, so the records between were written at some time between
+/// the two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostRecords {
+    /// The time of the last readable record before them.
+    pub after: Timestamp,
+    /// The time of the first readable record after them.
+    pub before: Timestamp,
+    /// How many record numbers are missing.
+    pub records: u64,
 }
 
 /// Most errors kept per input; the rest are only counted in `failed`.
@@ -374,6 +391,7 @@ impl InputReport {
                 first: time,
                 last: time,
                 records: 1,
+                lost: Vec::new(),
             });
         }
     }

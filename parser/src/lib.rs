@@ -32,4 +32,4 @@ pub mod xml;
 
 pub use catalog::{Area, Catalog, EventKind, Side};
 pub use event::{Event, FieldValue, Fields, Guid, Locator, SourceRef, Timestamp};
-pub use input::{Format, InputError, InputReport, Source, SourceData};
+pub use input::{Format, InputError, InputReport, LostRecords, Source, SourceData};

@@ -508,3 +508,36 @@ fn sample_bundle_layouts_read_alike() {
         assert_eq!(hints.len(), 3, "{hints:?}");
     }
 }
+
+#[test]
+fn records_missing_from_a_cut_copy_are_told_by_their_numbers() {
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples/bundles/busy_host_two_failures/CON-RDS-30/Security.evtx");
+    let bytes = fs::read(&sample).unwrap();
+    let chunk = |n: usize| 4096 + n * 65536;
+    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    // Chunk 5 taken out of the middle, as a damaged copy would lack it.
+    let (first_id, last_id) = (u64_at(chunk(5) + 24), u64_at(chunk(5) + 32));
+    let mut cut = bytes[..chunk(5)].to_vec();
+    cut.extend_from_slice(&bytes[chunk(6)..]);
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("CON-RDS-30/Security.evtx"), &cut);
+    write(&dir.path().join("whole/CON-RDS-30/Security.evtx"), &bytes);
+
+    let got = ingest(
+        &[dir.path().join("CON-RDS-30")],
+        &options(),
+        &Recorder::default(),
+    );
+    let security = &got.coverage.host("CON-RDS-30").unwrap().channels;
+    let lost: Vec<u64> = security
+        .iter()
+        .flat_map(|c| c.lost.iter().map(|l| l.records))
+        .collect();
+    assert_eq!(lost, [last_id - first_id + 1]);
+
+    // A whole copy beside it gives those records: nothing is lost.
+    let got = ingest(&[dir.path()], &options(), &Recorder::default());
+    let security = &got.coverage.host("CON-RDS-30").unwrap().channels;
+    assert!(security.iter().all(|c| c.lost.is_empty()), "{security:?}");
+}

@@ -782,6 +782,7 @@ mod tests {
             first: at(-60_000),
             last: at(90_000),
             records,
+            lost: Vec::new(),
         };
         let report = |path: &str, format, channels| InputReport {
             path: path.into(),
@@ -962,6 +963,7 @@ mod tests {
                     first: at(0),
                     last: at(0),
                     records: 1,
+                    lost: Vec::new(),
                 }],
             },
             InputReport {

@@ -386,6 +386,7 @@ mod tests {
                     first: BASE,
                     last: BASE,
                     records: *n,
+                    lost: Vec::new(),
                 })
                 .collect(),
         }
