@@ -344,26 +344,18 @@ fn missing_line(
                 .map(|(_, y)| *y),
         )
         .collect();
+    // Covered, unless records of that time could not be read (a damaged or cut copy).
+    let lost = if alternates.iter().any(|ch| a.covers(host, ch, c, from, to)) {
+        Some(
+            alternates
+                .iter()
+                .find_map(|ch| a.lost_within(host, ch, c, from, to))?,
+        )
+    } else {
+        None
+    };
     let name = a.timelines.hosts.get(host).map_or("?", |h| h.name.as_str());
     let shift = a.host_shift(host, c);
-    if alternates.iter().any(|ch| a.covers(host, ch, c, from, to)) {
-        // Covered, unless records of that time could not be read (a damaged or cut copy).
-        let lost = alternates
-            .iter()
-            .find_map(|ch| a.lost_within(host, ch, c, from, to))?;
-        let mut line = display(need.channel);
-        line.push_str(&format!(" of {name}"));
-        if !need.notes.is_empty() {
-            line.push_str(&format!(" ({})", need.notes.join("; ")));
-        }
-        line.push_str(&format!(
-            " covering {} (the copy read lacks {} records written between {}: damaged or cut)",
-            format_window(from.add_seconds(shift), to.add_seconds(shift)),
-            lost.records,
-            format_window(lost.after, lost.before)
-        ));
-        return Some(line);
-    }
     let mut line = display(need.channel);
     line.push_str(&format!(" of {name}"));
     if !need.notes.is_empty() {
@@ -373,7 +365,13 @@ fn missing_line(
         " covering {}",
         format_window(from.add_seconds(shift), to.add_seconds(shift))
     ));
-    if let Some(span) = alternates.iter().find_map(|ch| a.span(host, ch)) {
+    if let Some(lost) = lost {
+        line.push_str(&format!(
+            " (the copy read lacks {} records written between {}: damaged or cut)",
+            lost.records,
+            format_window(lost.after, lost.before)
+        ));
+    } else if let Some(span) = alternates.iter().find_map(|ch| a.span(host, ch)) {
         line.push_str(&format!(
             " (the log read covers {})",
             format_window(span.first, span.last)
