@@ -474,11 +474,17 @@ fn lost_runs(mut chunks: Vec<Numbered>) -> Vec<LostRecords> {
 }
 
 impl ChunkOutcome {
-    /// Counts a record read and adds it to its channel's span; a blank (1601) time is noted
-    /// and left out of the span.
+    /// Counts a record read and adds it to its channel's span and its number to the chunk's
+    /// numbering; a blank (1601) time is noted and left out of both.
     fn count(&mut self, origin: &Arc<Origin>, time: Timestamp, id: u64) {
         self.records += 1;
-        if time != Timestamp::from_filetime(0) {
+        if time == Timestamp::from_filetime(0) {
+            self.problems.push((
+                InputError::new("blank record with a zero (1601) time: left out of the time span")
+                    .at_record(id),
+                false,
+            ));
+        } else {
             let n = self.numbers.get_or_insert(Numbered {
                 low: (id, time),
                 high: (id, time),
@@ -489,13 +495,6 @@ impl ChunkOutcome {
             if id > n.high.0 {
                 n.high = (id, time);
             }
-        }
-        if time == Timestamp::from_filetime(0) {
-            self.problems.push((
-                InputError::new("blank record with a zero (1601) time: left out of the time span")
-                    .at_record(id),
-                false,
-            ));
         }
         self.spans.saw(origin, time);
     }
