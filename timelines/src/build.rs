@@ -692,8 +692,12 @@ mod tests {
     }
 
     #[test]
-    fn skew_of_two_minutes_with_retries_is_recovered() {
-        for skew in [120_000i64, -120_000, 97_250] {
+    fn skew_of_minutes_with_retries_is_recovered() {
+        // Two minutes either way, a fraction, ten minutes either way and a little under the
+        // half hour searched without a time-zone hint.
+        for skew in [
+            120_000i64, -120_000, 97_250, 600_000, -600_000, -1_500_000, 1_500_000,
+        ] {
             let t = build(retries(skew, 4, 3_000), &[]);
             let d = offset_of(&t, "WS1.corp.local", "SRV01.corp.local");
             assert!((d - skew as f64 / 1000.0).abs() < 2.0, "skew {skew}: {d}");

@@ -35,7 +35,7 @@ use crate::net;
 use crate::outcome::Probes;
 
 /// How far (seconds) a client's clock may be off without a time-zone hint.
-pub const SEARCH_SECONDS: f64 = 600.0;
+pub const SEARCH_SECONDS: f64 = 1_800.0;
 /// Tolerance (seconds) when counting attempts an offset pairs with connections.
 pub const MATCH_SECONDS: f64 = 2.0;
 /// Tolerance (seconds) of a link once clocks are corrected.
