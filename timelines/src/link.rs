@@ -14,7 +14,8 @@
 //!   logs 1025, only attempts whose transport came up take part): unique candidates
 //!   first (and the client's address learned from them), then the rest by [`Preference`] —
 //!   not from a probing address, carrying the user's activity when the attempt got as far as
-//!   sending credentials — then nearest first, with a consistent client address — once a
+//!   sending credentials and carrying none when the client dropped it before — then nearest
+//!   first, with a consistent client address — once a
 //!   client's address is known, a connection from another address is not its attempt. A pick
 //!   that nothing but a fraction of a second decided between connections from different
 //!   addresses (a scanner connecting in the same instant as the user) links, but teaches no
@@ -125,6 +126,8 @@ pub struct Preference {
     activity: Vec<bool>,
     /// Per attempt: it sent credentials.
     credentials: Vec<bool>,
+    /// Per attempt: the client dropped it before sending credentials.
+    failed_early: Vec<bool>,
 }
 
 impl Preference {
@@ -141,17 +144,26 @@ impl Preference {
                 .iter()
                 .map(|c| sent_credentials(events, &c.attempt))
                 .collect(),
+            failed_early: clients
+                .iter()
+                .map(|c| {
+                    c.attempt.disconnect_reason.is_some() && !sent_credentials(events, &c.attempt)
+                })
+                .collect(),
         }
     }
 
     /// The rank of a candidate link, lower is better: a connection from a probing address
     /// comes last; for an attempt that sent credentials, a connection without any user
-    /// activity comes after one with it.
+    /// activity comes after one with it; for an attempt the client dropped before sending
+    /// any, a connection with a user's activity (another client's session in the same
+    /// seconds) comes after one without.
     pub fn rank(&self, attempt: usize, conn: usize) -> (bool, bool) {
         let probe = self.probe.get(conn).copied().unwrap_or(false);
         let sent = self.credentials.get(attempt).copied().unwrap_or(false);
+        let early = self.failed_early.get(attempt).copied().unwrap_or(false);
         let active = self.activity.get(conn).copied().unwrap_or(false);
-        (probe, sent && !active)
+        (probe, (sent && !active) || (early && active))
     }
 }
 
@@ -877,6 +889,24 @@ mod tests {
         assert!(estimate_offset(&anchors, &[ts(90.0)], &[], false).is_none());
         assert!(estimate_offset(&anchors, &[ts(90.0)], &[], true).is_some());
         assert!(estimate_offset(&anchors, &[ts(0.3)], &[], false).is_some());
+    }
+
+    #[test]
+    fn attempts_prefer_host_connections_that_went_as_far_as_they_did() {
+        // Host connection 0 carries a user's session, 1 does not, 2 is a probe.
+        let p = Preference {
+            probe: vec![false, false, true],
+            activity: vec![true, false, false],
+            // Attempt 0 sent credentials; 1 was dropped before; 2 is still open.
+            credentials: vec![true, false, false],
+            failed_early: vec![false, true, false],
+        };
+        assert!(p.rank(0, 0) < p.rank(0, 1));
+        assert!(p.rank(1, 1) < p.rank(1, 0));
+        assert_eq!(p.rank(2, 0), p.rank(2, 1));
+        for attempt in 0..3 {
+            assert!(p.rank(attempt, 2) > p.rank(attempt, 0).max(p.rank(attempt, 1)));
+        }
     }
 
     #[test]
