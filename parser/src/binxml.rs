@@ -1545,18 +1545,10 @@ mod tests {
         );
     }
 
-    /// A lone definition written by `body` (fragment header and end included).
+    /// What [`definition`] reads of the definition `body` writes ([`definition_of`]).
     fn lone_definition(body: impl FnOnce(&mut Chunk)) -> Option<Definition> {
-        let mut c = Chunk::default();
-        let at = c.bytes.len();
-        c.u32(0).u32(0x1111_1111).u32(0).u32(0).u32(0).u32(0);
-        let start = c.bytes.len();
-        c.u8(0x0f).u8(1).u8(1).u8(0);
-        body(&mut c);
-        c.u8(0x00);
-        let size = (c.bytes.len() - start) as u32;
-        c.bytes.splice(at + 20..at + 24, size.to_le_bytes());
-        definition(&c.bytes, at)
+        let (bytes, at) = definition_of(body);
+        definition(&bytes, at)
     }
 
     #[test]
