@@ -145,84 +145,63 @@ pub fn render(report: &Report, inputs: &[InputReport], events: usize, zone: Disp
         }
     }
 
-    let skipped: Vec<&InputReport> = inputs.iter().filter(|r| r.skipped.is_some()).collect();
-    let damaged: Vec<&InputReport> = inputs
-        .iter()
-        .filter(|r| r.skipped.is_none() && r.failed > 0)
-        .collect();
+    let skipped = |r: &&InputReport| r.skipped.is_some();
+    let damaged = |r: &&InputReport| r.skipped.is_none() && r.failed > 0;
     // Read whole, with something to know (a checksum mismatch whose records still parsed).
-    let warned: Vec<&InputReport> = inputs
-        .iter()
-        .filter(|r| r.skipped.is_none() && r.failed == 0 && !r.errors.is_empty())
-        .collect();
-    if !skipped.is_empty() {
-        let _ = writeln!(out, "\nSkipped inputs: {}", skipped.len());
-        for r in skipped.iter().take(MAX_LISTED_INPUTS) {
-            // Why it could not be used, when that says more than the verdict.
-            let why = r
-                .errors
-                .first()
-                .map(|e| e.to_string())
-                .filter(|e| !r.skipped.as_deref().is_some_and(|s| s.contains(e.as_str())))
-                .map(|e| format!(" — {}", clip(&e, 120)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {}: {}{why}",
-                clip(&r.path, 90),
-                r.skipped.as_deref().unwrap_or("")
-            );
-        }
-        if skipped.len() > MAX_LISTED_INPUTS {
-            let _ = writeln!(
-                out,
-                "  … and {} more (see diagnoses.json inputs)",
-                skipped.len() - MAX_LISTED_INPUTS
-            );
-        }
-    }
-    if !damaged.is_empty() {
-        let _ = writeln!(out, "\nInputs read with errors: {}", damaged.len());
-        for r in damaged.iter().take(MAX_LISTED_INPUTS) {
-            // The first loss, rather than a warning met before it.
-            let first = r
-                .errors
-                .iter()
-                .find(|e| !e.warning)
-                .or(r.errors.first())
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {}: {} unreadable — {}",
-                clip(&r.path, 90),
-                r.failed,
-                clip(&first, 120)
-            );
-        }
-        if damaged.len() > MAX_LISTED_INPUTS {
-            let _ = writeln!(
-                out,
-                "  … and {} more (see diagnoses.json inputs)",
-                damaged.len() - MAX_LISTED_INPUTS
-            );
-        }
-    }
-    if !warned.is_empty() {
-        let _ = writeln!(out, "\nInputs read with warnings: {}", warned.len());
-        for r in warned.iter().take(MAX_LISTED_INPUTS) {
-            let first = r.errors.first().map(|e| e.to_string()).unwrap_or_default();
-            let _ = writeln!(out, "  {}: {}", clip(&r.path, 90), clip(&first, 120));
-        }
-        if warned.len() > MAX_LISTED_INPUTS {
-            let _ = writeln!(
-                out,
-                "  … and {} more (see diagnoses.json inputs)",
-                warned.len() - MAX_LISTED_INPUTS
-            );
-        }
-    }
+    let warned = |r: &&InputReport| r.skipped.is_none() && r.failed == 0 && !r.errors.is_empty();
+    list_inputs(&mut out, "Skipped inputs", inputs, skipped, |r| {
+        // Why it could not be used, when that says more than the verdict.
+        let why = r
+            .errors
+            .first()
+            .map(|e| e.to_string())
+            .filter(|e| !r.skipped.as_deref().is_some_and(|s| s.contains(e.as_str())))
+            .map(|e| format!(" — {}", clip(&e, 120)))
+            .unwrap_or_default();
+        format!("{}{why}", r.skipped.as_deref().unwrap_or(""))
+    });
+    list_inputs(&mut out, "Inputs read with errors", inputs, damaged, |r| {
+        // The first loss, rather than a warning met before it.
+        let first = r
+            .errors
+            .iter()
+            .find(|e| !e.warning)
+            .or(r.errors.first())
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        format!("{} unreadable — {}", r.failed, clip(&first, 120))
+    });
+    list_inputs(&mut out, "Inputs read with warnings", inputs, warned, |r| {
+        let first = r.errors.first().map(|e| e.to_string()).unwrap_or_default();
+        clip(&first, 120)
+    });
     out
+}
+
+/// Appends a titled list of the inputs `which` picks, one line each (`path: what`), the first
+/// [`MAX_LISTED_INPUTS`] by name and the rest counted; nothing when it picks none.
+fn list_inputs(
+    out: &mut String,
+    title: &str,
+    inputs: &[InputReport],
+    which: impl Fn(&&InputReport) -> bool,
+    what: impl Fn(&InputReport) -> String,
+) {
+    let picked: Vec<&InputReport> = inputs.iter().filter(which).collect();
+    if picked.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{title}: {}", picked.len());
+    for r in picked.iter().take(MAX_LISTED_INPUTS) {
+        let _ = writeln!(out, "  {}: {}", clip(&r.path, 90), what(r));
+    }
+    if picked.len() > MAX_LISTED_INPUTS {
+        let _ = writeln!(
+            out,
+            "  … and {} more (see diagnoses.json inputs)",
+            picked.len() - MAX_LISTED_INPUTS
+        );
+    }
 }
 
 /// Cuts text to `max` characters, marking the cut; control characters become spaces so an
