@@ -126,8 +126,10 @@ pub fn ingest<P: AsRef<Path> + Sync>(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Ingested {
+    // A pool of its own only when the caller's has another size.
     let pool = match opts.threads {
         0 => None,
+        n if n == rayon::current_num_threads() => None,
         n => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
     };
     match &pool {
