@@ -694,6 +694,66 @@ mod tests {
     }
 
     #[test]
+    fn failing_attempts_keep_their_own_host_halves_beside_other_clients_sessions() {
+        // WS1 (10.0.0.5) fails three times, 2 s apart, before credentials; its own host
+        // connections come 1 s after its transport is up, while other clients open sessions at
+        // that very instant (nearer in time, so only what each went through tells them apart).
+        let mut events = Vec::new();
+        for n in 0..3i64 {
+            let t = n * 2_000;
+            events.extend(client_attempt(
+                "WS1.corp.local",
+                Guid(0x1000 + n as u128),
+                t,
+                "srv01.corp.local",
+                Some("10.0.0.10"),
+                2308,
+                false,
+            ));
+            events.extend(host_connection(
+                "SRV01.corp.local",
+                guid(n as u128 + 1),
+                t + 1_050,
+                "10.0.0.5",
+                50_000 + n as u16,
+                false,
+            ));
+            events.extend(host_connection(
+                "SRV01.corp.local",
+                guid(n as u128 + 100),
+                t + 50,
+                &format!("10.77.0.{}", n + 10),
+                51_000 + n as u16,
+                true,
+            ));
+        }
+        let t = build(events, &[]);
+        let linked: Vec<&Connection> = t
+            .connections
+            .iter()
+            .filter(|c| c.client_activity_id.is_some())
+            .collect();
+        assert_eq!(linked.len(), 3);
+        for c in linked {
+            assert_eq!(c.outcome, Outcome::Failed, "{}", c.id);
+            assert_eq!(
+                c.client_address.map(|ip| ip.to_string()).as_deref(),
+                Some("10.0.0.5"),
+                "{} linked to another client's connection",
+                c.id
+            );
+        }
+        // The other clients' sessions stand on their own, succeeded.
+        let others = t
+            .connections
+            .iter()
+            .filter(|c| c.client_activity_id.is_none())
+            .filter(|c| c.outcome == Outcome::Succeeded)
+            .count();
+        assert_eq!(others, 3);
+    }
+
+    #[test]
     fn skew_of_minutes_with_retries_is_recovered() {
         // Two minutes either way, a fraction, ten minutes either way and a little under the
         // half hour searched without a time-zone hint.
