@@ -14,7 +14,10 @@
 # come first, so the output can be pasted into BENCHMARKS.md.
 #
 # Needs a release build (`cargo build --release`, done here), evtx_dump 0.15.1
-# (`cargo install evtx --version 0.15.1`, taken from ~/.cargo/bin or PATH) and GNU time.
+# (`cargo install evtx --version 0.15.1`, taken from ~/.cargo/bin or PATH) and python3, which
+# times each process from its start to its end with a monotonic clock in microseconds and takes
+# its peak RSS from wait4 (GNU time's %e truncates to hundredths, which loses up to 10 ms per
+# process: most of an evtx_dump run on a small file).
 # The generated 2 GiB corpus: `cargo run --release -p rdpsleuth-samples -- scale --size 2GiB --out DIR`.
 set -euo pipefail
 
@@ -22,8 +25,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dump="$HOME/.cargo/bin/evtx_dump"
 [ -x "$dump" ] || dump="$(command -v evtx_dump)"
-gtime=/usr/bin/time
-[ -x "$gtime" ] || { echo "GNU time (/usr/bin/time) is needed" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 2; }
 
 cd "$root"
 runs="${RUNS:-3}"
@@ -46,15 +48,19 @@ median() {
     printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
 }
 
-# Seconds and peak KiB of one command, as "SECONDS KIB". Dirty pages of earlier runs are
+# Seconds and peak KiB of one command, as "SECONDS KIB": wall time from just before the fork to
+# the child's exit (monotonic clock), peak RSS from wait4. Dirty pages of earlier runs are
 # flushed first, so that their writeback does not land on this one.
 measure() {
     sync
-    "$gtime" -f '%e %M' -o "$scratch/time" "$@" >/dev/null 2>"$scratch/stderr" || {
-        echo "failed: $*" >&2
-        tail -5 "$scratch/stderr" >&2
-    }
-    tail -1 "$scratch/time"
+    python3 - "$@" 2>"$scratch/stderr" <<'PY' || { echo "failed: $*" >&2; tail -5 "$scratch/stderr" >&2; }
+import os, subprocess, sys, time
+start = time.monotonic()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open(os.devnull, "w"))
+_, status, usage = os.wait4(child.pid, 0)
+print(f"{time.monotonic() - start:.6f} {usage.ru_maxrss}")
+sys.exit(1 if status else 0)
+PY
 }
 
 for dir in "$@"; do
@@ -99,9 +105,8 @@ for dir in "$@"; do
         r_s="$(median "${r_runs[@]}")"
         d_s="$(median "${d_runs[@]}")"
         awk -v t="$threads" -v r="$r_s" -v d="$d_s" -v rk="$r_kib" -v dk="$d_kib" -v n="$records" -v b="$bytes" 'BEGIN {
-            # GNU time reports hundredths: a run under 0.01 s has no ratio.
             ratio = (d > 0 ? sprintf("%.2f", r / d) : "–")
-            printf "| %d | %.2f s | %.2f s | %s | %.0f MiB | %.0f MiB | %.0f | %.1f |\n",
+            printf "| %d | %.3f s | %.3f s | %s | %.0f MiB | %.0f MiB | %.0f | %.1f |\n",
                 t, r, d, ratio, rk / 1024, dk / 1024, (r > 0 ? n / r : 0), (r > 0 ? b / 1e6 / r : 0)
         }'
     done
