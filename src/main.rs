@@ -26,6 +26,13 @@ use crate::cli::{AnalyzeArgs, Cli, Command, CoverageArgs, EvalArgs, ExplainArgs,
 use crate::progress::Bars;
 use crate::zone::{DisplayZone, parse_host_offset, parse_time};
 
+/// mimalloc instead of the system allocator: the pipeline makes many small, short-lived
+/// allocations (field values, rows), which it serves with less work (on the public corpus,
+/// 10 % less user time for a whole run). Built without transparent huge pages (`no_thp`):
+/// zeroing 2 MiB pages on first touch cost more system time than it saved.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit status of a usage error (as clap uses).
 const USAGE: u8 = 2;
 /// Exit status when nothing could be read or written.
