@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rdpsleuth_analyzers::{Analysed, Report};
 use rdpsleuth_timelines::export::Prepared;
-use rdpsleuth_timelines::export::csv::write_csv;
-use rdpsleuth_timelines::export::jsonl::write_jsonl;
-use rdpsleuth_timelines::export::parquet::write_parquet;
+use rdpsleuth_timelines::export::csv::write_csv_rows;
+use rdpsleuth_timelines::export::jsonl::write_jsonl_rows;
+use rdpsleuth_timelines::export::parquet::write_parquet_rows;
 
 use crate::report::write_report;
 use crate::zone::DisplayZone;
@@ -29,7 +29,8 @@ pub fn write_all(
         .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     let diagnosis = analysed.diagnoses.annotator(&analysed.timelines);
     let t = &analysed.timelines;
-    // Each event's message, computed once for the three timeline exports.
+    // The rows, each event's message and each connection's cause, computed once for the three
+    // timeline exports.
     let annotator = Prepared::new(t, &diagnosis);
 
     // The files are independent: they are written side by side on the pool's threads, each
@@ -41,15 +42,20 @@ pub fn write_all(
             Ok(())
         })
     };
-    let csv = || write_file(dir, "timeline.csv", |w| Ok(write_csv(t, &annotator, w)?));
+    let rows = annotator.rows();
+    let csv = || {
+        write_file(dir, "timeline.csv", |w| {
+            Ok(write_csv_rows(rows, &annotator, w)?)
+        })
+    };
     let jsonl = || {
         write_file(dir, "timeline.jsonl", |w| {
-            Ok(write_jsonl(t, &annotator, w)?)
+            Ok(write_jsonl_rows(rows, &annotator, w)?)
         })
     };
     let parquet = || {
         write_file(dir, "events.parquet", |w| {
-            Ok(write_parquet(t, &annotator, w)?)
+            Ok(write_parquet_rows(rows, &annotator, w)?)
         })
     };
     let html = || {

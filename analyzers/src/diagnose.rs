@@ -6,6 +6,7 @@
 //! not fail get no diagnosis. [`Diagnoses::annotator`] gives the timeline exports the decoded
 //! one-line messages and each connection's cause.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -226,7 +227,9 @@ impl Annotator for DiagnosisAnnotator {
         summarize(event)
     }
 
-    fn cause(&self, connection_id: &str) -> Option<String> {
-        self.causes.get(connection_id).map(|c| c.id().to_string())
+    fn cause(&self, connection_id: &str) -> Option<Cow<'_, str>> {
+        self.causes
+            .get(connection_id)
+            .map(|c| Cow::Borrowed(c.id()))
     }
 }

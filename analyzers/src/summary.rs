@@ -12,6 +12,8 @@
 //! Example: `Schannel 36870 on SRV01: fatal error accessing the TLS server credential private
 //! key — 0x8009030D SEC_E_UNKNOWN_CREDENTIALS, state 10001`.
 
+use std::borrow::Cow;
+
 use rdpsleuth_parser::Event;
 
 use crate::codes;
@@ -294,7 +296,7 @@ fn clean_into(out: &mut String, value: &str) {
     for c in value.trim().chars() {
         let c = if c.is_control() { ' ' } else { c };
         if c == ' ' {
-            if !space && !out.is_empty() {
+            if !space && out.len() > start {
                 out.push(' ');
             }
             space = true;
@@ -445,7 +447,7 @@ fn render(e: &Event, field: &str, value: &str, decoder: &str) -> Option<String> 
 /// The value of one placeholder spec (`Field`, `A|B`, `Field:decoder`), or `None` when no
 /// field of it is present. With alternatives, a zero code is skipped in favour of the next one
 /// (4625 `SubStatus` 0x0 → `Status`).
-fn placeholder(e: &Event, spec: &str) -> Option<String> {
+fn placeholder<'e>(e: &'e Event, spec: &str) -> Option<Cow<'e, str>> {
     let (names, decoder) = match spec.rsplit_once(':') {
         Some((n, d))
             if !d.is_empty()
@@ -456,24 +458,26 @@ fn placeholder(e: &Event, spec: &str) -> Option<String> {
         }
         _ => (spec, None),
     };
-    let alternatives: Vec<&str> = names.split('|').collect();
-    let last = alternatives.len().saturating_sub(1);
-    alternatives.iter().enumerate().find_map(|(n, name)| {
-        let v = raw(e, name)?;
-        if n < last && matches!(decoder, Some("status" | "hresult")) && error_code(v) == Some(0) {
-            return None;
+    let mut alternatives = names.split('|').peekable();
+    while let Some(name) = alternatives.next() {
+        let Some(v) = raw(e, name) else {
+            continue;
+        };
+        let last = alternatives.peek().is_none();
+        if !last && matches!(decoder, Some("status" | "hresult")) && error_code(v) == Some(0) {
+            continue;
         }
-        Some(match decoder {
-            Some(d) => render(e, name, v, d).unwrap_or_else(|| v.to_string()),
-            None => v.to_string(),
-        })
-    })
+        return Some(match decoder {
+            Some(d) => render(e, name, v, d).map_or(Cow::Borrowed(v), Cow::Owned),
+            None => Cow::Borrowed(v),
+        });
+    }
+    None
 }
 
-/// Fills the placeholders of a template without optional groups; the flag says whether one
+/// Appends a template without optional groups, its placeholders filled; returns whether one
 /// was missing (and shown as `?`).
-fn fill_plain(e: &Event, template: &str) -> (String, bool) {
-    let mut out = String::new();
+fn fill_plain(e: &Event, template: &str, out: &mut String) -> bool {
     let mut missing = false;
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -481,12 +485,12 @@ fn fill_plain(e: &Event, template: &str) -> (String, bool) {
         let after = rest.get(open + 1..).unwrap_or("");
         let Some(close) = after.find('}') else {
             out.push_str(rest.get(open..).unwrap_or(""));
-            return (out, missing);
+            return missing;
         };
         let spec = after.get(..close).unwrap_or("");
         rest = after.get(close + 1..).unwrap_or("");
         match placeholder(e, spec) {
-            Some(v) => clean_into(&mut out, &v),
+            Some(v) => clean_into(out, &v),
             None => {
                 missing = true;
                 out.push('?');
@@ -494,27 +498,34 @@ fn fill_plain(e: &Event, template: &str) -> (String, bool) {
         }
     }
     out.push_str(rest);
-    (out, missing)
+    missing
 }
 
-/// Fills one template: `[ … ]` groups are dropped when a placeholder inside them is missing.
-fn fill(e: &Event, template: &str) -> String {
-    let mut out = String::new();
+/// Appends one template, filled: `[ … ]` groups are dropped when a placeholder inside them is
+/// missing.
+fn fill_into(e: &Event, template: &str, out: &mut String) {
     let mut rest = template;
     while let Some(open) = rest.find('[') {
-        out.push_str(&fill_plain(e, rest.get(..open).unwrap_or("")).0);
+        fill_plain(e, rest.get(..open).unwrap_or(""), out);
         let after = rest.get(open + 1..).unwrap_or("");
         let Some(close) = after.find(']') else {
-            out.push_str(&fill_plain(e, rest.get(open..).unwrap_or("")).0);
-            return out;
+            fill_plain(e, rest.get(open..).unwrap_or(""), out);
+            return;
         };
-        let (group, missing) = fill_plain(e, after.get(..close).unwrap_or(""));
-        if !missing {
-            out.push_str(&group);
+        let group_start = out.len();
+        if fill_plain(e, after.get(..close).unwrap_or(""), out) {
+            out.truncate(group_start);
         }
         rest = after.get(close + 1..).unwrap_or("");
     }
-    out.push_str(&fill_plain(e, rest).0);
+    fill_plain(e, rest, out);
+}
+
+/// Fills one template.
+#[cfg(test)]
+fn fill(e: &Event, template: &str) -> String {
+    let mut out = String::new();
+    fill_into(e, template, &mut out);
     out
 }
 
@@ -540,33 +551,33 @@ fn extra(e: &Event) -> Option<String> {
 /// The one-line summary of an event: `<source> <id> on <HOST>: <what it says, decoded>`.
 pub fn summarize(e: &Event) -> String {
     let kind = e.kind.key();
-    let label = label_of(kind).map_or_else(|| clean(&e.provider), str::to_string);
     let template = MESSAGES
         .iter()
         .find(|(k, ids, _)| *k == kind && (ids.is_empty() || ids.contains(&e.event_id)));
-    let body = match template {
-        Some((_, _, t)) => fill(e, t),
-        None => {
-            let message = e
-                .rendering
-                .as_ref()
-                .and_then(|r| r.message.as_deref())
-                .map(clean)
-                .or_else(|| {
-                    let all = crate::evidence::all_text(&e.fields);
-                    (!all.is_empty()).then(|| clean(&all))
-                });
-            message.unwrap_or_else(|| "event".to_string())
-        }
-    };
-    let mut line = String::with_capacity(label.len() + body.len() + 32);
-    line.push_str(&label);
+    let mut line = String::with_capacity(128);
+    match label_of(kind) {
+        Some(label) => line.push_str(label),
+        None => clean_into(&mut line, &e.provider),
+    }
     line.push(' ');
     line.push_str(itoa::Buffer::new().format(e.event_id));
     line.push_str(" on ");
     clean_into(&mut line, short_host(&e.host));
     line.push_str(": ");
-    line.push_str(&body);
+    match template {
+        Some((_, _, t)) => fill_into(e, t, &mut line),
+        None => match e.rendering.as_ref().and_then(|r| r.message.as_deref()) {
+            Some(message) => clean_into(&mut line, message),
+            None => {
+                let all = crate::evidence::all_text(&e.fields);
+                if all.is_empty() {
+                    line.push_str("event");
+                } else {
+                    clean_into(&mut line, &all);
+                }
+            }
+        },
+    }
     if let Some(x) = extra(e) {
         line.push_str(" (");
         line.push_str(&x);
@@ -600,6 +611,11 @@ mod tests {
         let mut out = String::from("> ");
         clean_into(&mut out, "  two  words ");
         assert_eq!(out, "> two words");
+        // A leading control character adds no space, wherever the value is appended.
+        assert_eq!(clean("\u{1}lead"), "lead");
+        let mut out = String::from("> ");
+        clean_into(&mut out, "\u{1}lead");
+        assert_eq!(out, "> lead");
     }
 
     #[test]

@@ -189,18 +189,35 @@ impl FromStr for Guid {
     }
 }
 
+impl Guid {
+    /// The braced, lower-case text `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` as bytes.
+    fn braced(self) -> [u8; 38] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [b'-'; 38];
+        text[0] = b'{';
+        text[37] = b'}';
+        // The 32 digits, most significant first, skipping the dashes.
+        let places = (1..9)
+            .chain(10..14)
+            .chain(15..19)
+            .chain(20..24)
+            .chain(25..37);
+        for (n, place) in places.enumerate() {
+            let nibble = (self.0 >> (124 - 4 * n)) & 0xf;
+            text[place] = HEX[nibble as usize];
+        }
+        text
+    }
+
+    /// Appends the braced, lower-case text (as [`Display`](fmt::Display) writes it).
+    pub fn push_to(self, out: &mut String) {
+        out.push_str(std::str::from_utf8(&self.braced()).unwrap_or_default());
+    }
+}
+
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        write!(
-            f,
-            "{{{:08x}-{:04x}-{:04x}-{:04x}-{:012x}}}",
-            (v >> 96) as u32,
-            (v >> 80) as u16,
-            (v >> 64) as u16,
-            (v >> 48) as u16,
-            v & 0xffff_ffff_ffff
-        )
+        f.write_str(std::str::from_utf8(&self.braced()).unwrap_or_default())
     }
 }
 
@@ -370,6 +387,19 @@ pub enum Locator {
     Offset(u64),
 }
 
+impl Locator {
+    /// Appends the text [`Display`](fmt::Display) writes (`record 42`, `line 7`, `offset 0`).
+    pub fn push_to(&self, out: &mut String) {
+        let (what, n) = match self {
+            Locator::Record(r) => ("record ", *r),
+            Locator::Line(l) => ("line ", *l),
+            Locator::Offset(o) => ("offset ", *o),
+        };
+        out.push_str(what);
+        out.push_str(itoa::Buffer::new().format(n));
+    }
+}
+
 impl fmt::Display for Locator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -507,6 +537,34 @@ mod tests {
         assert_eq!(g.to_string(), "{f420c8f6-1234-4a5e-9a35-4e79caa60000}");
         assert_eq!(Guid::from_windows_bytes(g.to_windows_bytes()), g);
         assert!("not-a-guid".parse::<Guid>().is_err());
+        // The text is the one the standard formatting writes, for values with every nibble.
+        let mut v = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210u128;
+        for _ in 0..64 {
+            let g = Guid(v);
+            let expected = format!(
+                "{{{:08x}-{:04x}-{:04x}-{:04x}-{:012x}}}",
+                (v >> 96) as u32,
+                (v >> 80) as u16,
+                (v >> 64) as u16,
+                (v >> 48) as u16,
+                v & 0xffff_ffff_ffff
+            );
+            assert_eq!(g.to_string(), expected);
+            let mut pushed = String::from("x");
+            g.push_to(&mut pushed);
+            assert_eq!(pushed, format!("x{expected}"));
+            v = v.rotate_left(7) ^ 0x9e37_79b9_7f4a_7c15;
+        }
+        for (locator, text) in [
+            (Locator::Record(42), "record 42"),
+            (Locator::Line(7), "line 7"),
+            (Locator::Offset(u64::MAX), "offset 18446744073709551615"),
+        ] {
+            assert_eq!(locator.to_string(), text);
+            let mut pushed = String::new();
+            locator.push_to(&mut pushed);
+            assert_eq!(pushed, text);
+        }
         assert!(
             "{f420c8f6-1234-4a5e-9a35-4e79caa6000}"
                 .parse::<Guid>()

@@ -118,15 +118,20 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, scratch: &
     next(out, distance.as_deref().unwrap_or(""), false);
     next(out, &e.channel, false);
     next(out, &e.provider, false);
-    next(out, &e.event_id.to_string(), false);
-    next(out, &e.record_id.to_string(), false);
-    let activity = e.activity_id.map(|g| g.to_string());
-    next(out, activity.as_deref().unwrap_or(""), false);
-    let level = e.level.map(|l| l.to_string());
-    next(out, level.as_deref().unwrap_or(""), false);
+    let mut number = itoa::Buffer::new();
+    next(out, number.format(e.event_id), false);
+    next(out, number.format(e.record_id), false);
+    scratch.clear();
+    if let Some(g) = e.activity_id {
+        g.push_to(scratch);
+    }
+    next(out, scratch, false);
+    next(out, e.level.map_or("", |l| number.format(l)), false);
     next(out, &annotator.line(row.index, e), false);
     next(out, &e.source.input, false);
-    next(out, &e.source.locator.to_string(), false);
+    scratch.clear();
+    e.source.locator.push_to(scratch);
+    next(out, scratch, false);
     scratch.clear();
     push_fields_json(scratch, e);
     next(out, scratch, false);
@@ -147,6 +152,15 @@ pub fn write_csv_with(
     t: &Timelines,
     annotator: &dyn Annotator,
     opts: &ExportOptions,
+    out: impl Write,
+) -> Result<(), ExportError> {
+    write_csv_rows(&rows_with(t, opts), annotator, out)
+}
+
+/// Writes `timeline.csv` of the given rows (as [`rows_with`] or [`Prepared::rows`](super::Prepared::rows) give them).
+pub fn write_csv_rows(
+    all: &[Row<'_>],
+    annotator: &dyn Annotator,
     mut out: impl Write,
 ) -> Result<(), ExportError> {
     let io = |source| ExportError::Io {
@@ -154,7 +168,6 @@ pub fn write_csv_with(
         source,
     };
     out.write_all(line(COLUMNS).as_bytes()).map_err(io)?;
-    let all = rows_with(t, opts);
     for chunk in all.chunks(CHUNK_ROWS) {
         // Each worker renders a run of rows into one buffer; buffers are written in order.
         let text: Vec<String> = chunk

@@ -141,7 +141,7 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut
     key(out, "timestamp_desc");
     out.push_str("\"Event Logged\"");
     key(out, "timestamp");
-    let _ = write!(out, "{}", e.time.unix_micros());
+    out.push_str(itoa::Buffer::new().format(e.time.unix_micros()));
     key(out, "data_type");
     out.push_str(if &*e.channel == channel::FIREWALL_LOG {
         "\"windows:firewall:log\""
@@ -173,26 +173,28 @@ fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut
     text_value(out, "channel", Some(&e.channel));
     text_value(out, "provider", Some(&e.provider));
     key(out, "event_id");
-    let _ = write!(out, "{}", e.event_id);
+    out.push_str(itoa::Buffer::new().format(e.event_id));
     key(out, "record_id");
-    let _ = write!(out, "{}", e.record_id);
+    out.push_str(itoa::Buffer::new().format(e.record_id));
     key(out, "activity_id");
     match e.activity_id {
         Some(g) => {
-            let _ = write!(out, "\"{g}\"");
+            out.push('"');
+            g.push_to(out);
+            out.push('"');
         }
         None => out.push_str("null"),
     }
     key(out, "level");
     match e.level {
-        Some(l) => {
-            let _ = write!(out, "{l}");
-        }
+        Some(l) => out.push_str(itoa::Buffer::new().format(l)),
         None => out.push_str("null"),
     }
     text_value(out, "source", Some(&e.source.input));
     key(out, "locator");
-    let _ = write!(out, "\"{}\"", e.source.locator);
+    out.push('"');
+    e.source.locator.push_to(out);
+    out.push('"');
     keys.clear();
     for (name, value) in e.fields.iter() {
         out.push(',');
@@ -217,13 +219,21 @@ pub fn write_jsonl_with(
     t: &Timelines,
     annotator: &dyn Annotator,
     opts: &ExportOptions,
+    out: impl Write,
+) -> Result<(), ExportError> {
+    write_jsonl_rows(&rows_with(t, opts), annotator, out)
+}
+
+/// Writes `timeline.jsonl` of the given rows (as [`rows_with`] or [`Prepared::rows`](super::Prepared::rows) give them).
+pub fn write_jsonl_rows(
+    all: &[Row<'_>],
+    annotator: &dyn Annotator,
     mut out: impl Write,
 ) -> Result<(), ExportError> {
     let io = |source| ExportError::Io {
         what: "timeline.jsonl",
         source,
     };
-    let all = rows_with(t, opts);
     for chunk in all.chunks(CHUNK_ROWS) {
         // Each worker renders a run of rows into one buffer; buffers are written in order.
         let text: Vec<String> = chunk

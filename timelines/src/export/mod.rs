@@ -40,7 +40,7 @@ pub trait Annotator: Sync {
     }
 
     /// The cause id of a connection, when diagnosed.
-    fn cause(&self, connection_id: &str) -> Option<String> {
+    fn cause(&self, connection_id: &str) -> Option<Cow<'_, str>> {
         let _ = connection_id;
         None
     }
@@ -62,23 +62,46 @@ fn line_of(message: String) -> String {
     }
 }
 
-/// An annotator whose export lines are computed once, in parallel, for every event of the
-/// timelines it was prepared from, so that the exports share them instead of each computing
-/// them again. Rows of other timelines must not be given to it.
+/// The rows of a timelines' exports with what every format writes of them computed once, in
+/// parallel: each event's line and each connection's cause. The exports share it instead of
+/// each computing them again. As an annotator it answers for the events and connections of
+/// the timelines it was prepared from; rows of other timelines must not be given to it.
 pub struct Prepared<'a> {
     inner: &'a dyn Annotator,
+    rows: Vec<Row<'a>>,
     lines: Vec<String>,
+    causes: rustc_hash::FxHashMap<&'a str, Cow<'a, str>>,
 }
 
 impl<'a> Prepared<'a> {
-    /// Computes the line of every event of `t`.
-    pub fn new(t: &Timelines, inner: &'a dyn Annotator) -> Self {
+    /// The default rows of `t`, the line of every event and the cause of every connection.
+    pub fn new(t: &'a Timelines, inner: &'a dyn Annotator) -> Self {
+        Self::with_options(t, inner, &ExportOptions::default())
+    }
+
+    /// [`Prepared::new`] with the rows `opts` asks for.
+    pub fn with_options(t: &'a Timelines, inner: &'a dyn Annotator, opts: &ExportOptions) -> Self {
         let lines = t
             .events
             .par_iter()
             .map(|event| line_of(inner.message(event)))
             .collect();
-        Prepared { inner, lines }
+        let causes = t
+            .connections
+            .iter()
+            .filter_map(|c| Some((c.id.as_str(), inner.cause(&c.id)?)))
+            .collect();
+        Prepared {
+            inner,
+            rows: rows_with(t, opts),
+            lines,
+            causes,
+        }
+    }
+
+    /// The rows, in export order.
+    pub fn rows(&self) -> &[Row<'a>] {
+        &self.rows
     }
 }
 
@@ -87,8 +110,8 @@ impl Annotator for Prepared<'_> {
         self.inner.message(event)
     }
 
-    fn cause(&self, connection_id: &str) -> Option<String> {
-        self.inner.cause(connection_id)
+    fn cause(&self, connection_id: &str) -> Option<Cow<'_, str>> {
+        self.causes.get(connection_id).map(|c| Cow::Borrowed(&**c))
     }
 
     fn line(&self, index: EventIndex, event: &Event) -> Cow<'_, str> {
@@ -122,8 +145,8 @@ where
         (self.message)(event)
     }
 
-    fn cause(&self, connection_id: &str) -> Option<String> {
-        (self.cause)(connection_id)
+    fn cause(&self, connection_id: &str) -> Option<Cow<'_, str>> {
+        (self.cause)(connection_id).map(Cow::Owned)
     }
 }
 
@@ -535,5 +558,46 @@ pub(crate) mod tests {
         // An index it was not prepared for is computed.
         let e = &t.events[0];
         assert_eq!(prepared.line(t.events.len(), e), annotator.line(0, e));
+    }
+
+    #[test]
+    fn prepared_rows_and_causes_are_those_of_the_timelines() {
+        let mut events = client_attempt("WS1", guid(1), 0, "srv01", None, 2308, false);
+        events.extend(client_attempt("WS1", guid(2), 600, "srv01", None, 1, true));
+        let t = crate::build(events, &[]);
+        assert!(t.connections.len() >= 2);
+        let annotator = FnAnnotator {
+            message: generic_message,
+            cause: |id: &str| (id == "C0001").then(|| "network".to_string()),
+        };
+        for opts in [
+            ExportOptions::default(),
+            ExportOptions {
+                context: ContextRows::All,
+            },
+        ] {
+            let prepared = Prepared::with_options(&t, &annotator, &opts);
+            let expected = rows_with(&t, &opts);
+            assert_eq!(prepared.rows().len(), expected.len());
+            for (a, b) in prepared.rows().iter().zip(&expected) {
+                assert_eq!((a.index, a.corrected), (b.index, b.corrected));
+                assert_eq!(a.connection.map(|c| &c.id), b.connection.map(|c| &c.id));
+            }
+        }
+        let prepared = Prepared::new(&t, &annotator);
+        for c in &t.connections {
+            assert_eq!(prepared.cause(&c.id), annotator.cause(&c.id));
+        }
+        assert_eq!(prepared.cause("C0001").as_deref(), Some("network"));
+        assert_eq!(prepared.cause("C9999"), None);
+        // The exports of the prepared rows are the exports of the timelines.
+        let (mut direct, mut shared) = (Vec::new(), Vec::new());
+        csv::write_csv(&t, &annotator, &mut direct).unwrap();
+        csv::write_csv_rows(prepared.rows(), &prepared, &mut shared).unwrap();
+        assert_eq!(direct, shared);
+        let (mut direct, mut shared) = (Vec::new(), Vec::new());
+        jsonl::write_jsonl(&t, &annotator, &mut direct).unwrap();
+        jsonl::write_jsonl_rows(prepared.rows(), &prepared, &mut shared).unwrap();
+        assert_eq!(direct, shared);
     }
 }

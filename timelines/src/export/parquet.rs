@@ -6,14 +6,12 @@
 //! (string), `level` (u8), `message`, `source`, `locator`, `fields` (compact JSON). Values are
 //! stored as they are (Parquet is data, not a spreadsheet: no formula guard).
 
-use std::borrow::Cow;
 use std::io::Write;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::{
-    Annotator, ExportError, ExportOptions, Row, fields_json, lane_name, outcome_name,
+    Annotator, ExportError, ExportOptions, Row, lane_name, outcome_name, push_fields_json,
     relation_name, rows_with,
 };
 use crate::model::Timelines;
@@ -32,8 +30,31 @@ fn micros(column: &str, values: Vec<i64>) -> Column {
         .into_column()
 }
 
-fn strings<'s>(column: &str, values: impl Iterator<Item = Option<&'s str>>) -> Column {
-    Series::new(column.into(), values.collect::<Vec<_>>()).into_column()
+fn strings<'s>(column: &str, values: impl ExactSizeIterator<Item = Option<&'s str>>) -> Column {
+    let mut builder = StringChunkedBuilder::new(column.into(), values.len());
+    for value in values {
+        builder.append_option(value);
+    }
+    builder.finish().into_series().into_column()
+}
+
+/// A string column of text each row writes into a reused buffer (`None` for a null).
+fn written<'r>(
+    column: &str,
+    rows: &[Row<'r>],
+    mut write: impl FnMut(&Row<'r>, &mut String) -> bool,
+) -> Column {
+    let mut builder = StringChunkedBuilder::new(column.into(), rows.len());
+    let mut text = String::with_capacity(256);
+    for row in rows {
+        text.clear();
+        if write(row, &mut text) {
+            builder.append_value(&text);
+        } else {
+            builder.append_null();
+        }
+    }
+    builder.finish().into_series().into_column()
 }
 
 /// The rows as a polars frame, with the default options.
@@ -54,27 +75,10 @@ pub fn frame_with(
 /// time, so the memory it takes is bounded by one group, not by the number of events.
 pub const ROW_GROUP_ROWS: usize = 16_384;
 
-/// A frame of the given rows. Cells borrow the rows' text where they can; polars copies it.
+/// A frame of the given rows. Text is copied into the columns as it is written, without a
+/// string per cell.
 fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, ExportError> {
     let n = all.len();
-    let rendered: Vec<(Option<String>, Cow<'_, str>, String)> = all
-        .par_iter()
-        .map(|r| {
-            (
-                r.connection.and_then(|c| annotator.cause(&c.id)),
-                annotator.line(r.index, r.event),
-                fields_json(r.event),
-            )
-        })
-        .collect();
-    let activity: Vec<Option<String>> = all
-        .iter()
-        .map(|r| r.event.activity_id.map(|g| g.to_string()))
-        .collect();
-    let locators: Vec<String> = all
-        .iter()
-        .map(|r| r.event.source.locator.to_string())
-        .collect();
     let columns = vec![
         micros(
             "time",
@@ -88,7 +92,15 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
             "connection_id",
             all.iter().map(|r| r.connection.map(|c| c.id.as_str())),
         ),
-        strings("cause", rendered.iter().map(|(c, ..)| c.as_deref())),
+        written("cause", all, |r, text| {
+            match r.connection.and_then(|c| annotator.cause(&c.id)) {
+                Some(cause) => {
+                    text.push_str(&cause);
+                    true
+                }
+                None => false,
+            }
+        }),
         strings(
             "outcome",
             all.iter()
@@ -119,7 +131,13 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
             all.iter().map(|r| r.event.record_id).collect::<Vec<u64>>(),
         )
         .into_column(),
-        strings("activity_id", activity.iter().map(Option::as_deref)),
+        written("activity_id", all, |r, text| match r.event.activity_id {
+            Some(g) => {
+                g.push_to(text);
+                true
+            }
+            None => false,
+        }),
         Series::new(
             "level".into(),
             all.iter()
@@ -127,10 +145,22 @@ fn frame_of(all: &[Row<'_>], annotator: &dyn Annotator) -> Result<DataFrame, Exp
                 .collect::<Vec<Option<u8>>>(),
         )
         .into_column(),
-        strings("message", rendered.iter().map(|(_, m, _)| Some(&**m))),
+        {
+            let mut builder = StringChunkedBuilder::new("message".into(), n);
+            for r in all {
+                builder.append_value(&*annotator.line(r.index, r.event));
+            }
+            builder.finish().into_series().into_column()
+        },
         strings("source", all.iter().map(|r| Some(&*r.event.source.input))),
-        strings("locator", locators.iter().map(|l| Some(l.as_str()))),
-        strings("fields", rendered.iter().map(|(.., f)| Some(f.as_str()))),
+        written("locator", all, |r, text| {
+            r.event.source.locator.push_to(text);
+            true
+        }),
+        written("fields", all, |r, text| {
+            push_fields_json(text, r.event);
+            true
+        }),
     ];
     DataFrame::new(n, columns).map_err(frame_error)
 }
@@ -152,6 +182,16 @@ pub fn write_parquet_with(
     out: impl Write,
 ) -> Result<(), ExportError> {
     write_groups(&rows_with(t, opts), annotator, out, ROW_GROUP_ROWS)
+}
+
+/// Writes `events.parquet` of the given rows (as [`rows_with`] or
+/// [`Prepared::rows`](super::Prepared::rows) give them).
+pub fn write_parquet_rows(
+    rows: &[Row<'_>],
+    annotator: &dyn Annotator,
+    out: impl Write,
+) -> Result<(), ExportError> {
+    write_groups(rows, annotator, out, ROW_GROUP_ROWS)
 }
 
 /// Writes the rows, `group_rows` per row group.

@@ -3,8 +3,6 @@
 
 use rdpsleuth_parser::Timestamp;
 
-use chrono::{Datelike, Timelike};
-
 /// Characters that make a spreadsheet read a cell as a formula when they come first.
 pub fn is_formula_start(c: char) -> bool {
     matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
@@ -69,48 +67,64 @@ fn first_to_escape(bytes: &[u8]) -> Option<usize> {
     None
 }
 
+/// Writes `value` as `width` decimal digits (zero-padded, high digits dropped) into `slot`.
+fn put_digits(slot: &mut [u8], mut value: u32) {
+    for d in slot.iter_mut().rev() {
+        *d = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
 fn push_padded(out: &mut String, value: u32, width: usize) {
     let mut digits = [0u8; 10];
-    let mut v = value;
-    let mut n = 0;
-    loop {
-        if let Some(slot) = digits.get_mut(n) {
-            *slot = b'0' + (v % 10) as u8;
-        }
-        n += 1;
-        v /= 10;
-        if v == 0 || n == digits.len() {
-            break;
-        }
-    }
-    for _ in n..width {
-        out.push('0');
-    }
-    for d in digits.iter().take(n).rev() {
-        out.push(char::from(*d));
-    }
+    let n = width.clamp(1, digits.len());
+    // Values wider than `width` keep all their digits.
+    let needed = value.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let n = n.max(needed);
+    let slot = digits.get_mut(..n).unwrap_or_default();
+    put_digits(slot, value);
+    out.push_str(std::str::from_utf8(slot).unwrap_or_default());
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`): year, month 1–12, day 1–31.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // 0..=146_096
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // 0..=399
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // 0..=365
+    let mp = (5 * doy + 2) / 153; // 0..=11, March first
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Appends `YYYY-MM-DDTHH:MM:SS`, or returns false for years outside 0–9999.
 fn push_date_time(out: &mut String, t: Timestamp) -> bool {
-    let d = t.to_chrono();
-    let Ok(year) = u32::try_from(d.year()) else {
+    let secs = t.0.div_euclid(Timestamp::TICKS_PER_SECOND);
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let Ok(year) = u32::try_from(year) else {
         return false;
     };
     if year > 9999 {
         return false;
     }
-    push_padded(out, year, 4);
-    out.push('-');
-    push_padded(out, d.month(), 2);
-    out.push('-');
-    push_padded(out, d.day(), 2);
-    out.push('T');
-    push_padded(out, d.hour(), 2);
-    out.push(':');
-    push_padded(out, d.minute(), 2);
-    out.push(':');
-    push_padded(out, d.second(), 2);
+    let of_day = secs.rem_euclid(86_400) as u32;
+    let mut text = *b"0000-00-00T00:00:00";
+    let mut put = |range: std::ops::Range<usize>, value: u32| {
+        if let Some(slot) = text.get_mut(range) {
+            put_digits(slot, value);
+        }
+    };
+    put(0..4, year);
+    put(5..7, month);
+    put(8..10, day);
+    put(11..13, of_day / 3_600);
+    put(14..16, of_day / 60 % 60);
+    put(17..19, of_day % 60);
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
     true
 }
 
@@ -231,6 +245,11 @@ mod tests {
             "1601-01-01T00:00:00.0000000Z",
             "1970-01-01T00:00:00.0000001Z",
             "2024-12-31T23:59:59.9999999Z",
+            "2000-02-29T12:34:56.5000000Z",
+            "2100-03-01T00:00:00.0000000Z",
+            "1969-12-31T23:59:59.9999999Z",
+            "1900-02-28T23:00:00.0000000Z",
+            "9999-12-31T23:59:59.9999999Z",
         ] {
             let t = Timestamp::parse(text).unwrap();
             let mut out = String::new();
@@ -245,6 +264,29 @@ mod tests {
                     .to_string()
             );
         }
+    }
+
+    #[test]
+    fn dates_match_chrono_on_every_day_of_four_centuries() {
+        // From 1600-01-01 on, a day at a time, with a time of day that moves too.
+        let first = -11_676_096_000i64;
+        for day in 0..146_097i64 {
+            let secs = first + day * 86_400 + (day * 7_919) % 86_400;
+            let t = Timestamp(secs * Timestamp::TICKS_PER_SECOND + day % 10_000_000);
+            let mut out = String::new();
+            assert!(push_date_time(&mut out, t));
+            assert_eq!(out, t.to_chrono().format("%Y-%m-%dT%H:%M:%S").to_string());
+        }
+        // Out of four digits: the caller falls back to chrono.
+        let far = Timestamp(i64::MAX);
+        assert!(!push_date_time(&mut String::new(), far));
+        let mut out = String::new();
+        push_iso7(&mut out, far);
+        assert_eq!(out, far.to_rfc3339());
+        let mut out = String::new();
+        push_padded(&mut out, 12_345, 2);
+        push_padded(&mut out, 7, 3);
+        assert_eq!(out, "12345007");
     }
 
     #[test]
