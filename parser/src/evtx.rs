@@ -193,7 +193,7 @@ pub fn read_counted(
 ) -> (ReadOutcome, RenderCount) {
     let mut count = RenderCount::default();
     let mut report = InputReport::new(source);
-    let mut events = Vec::new();
+    let events = Vec::new();
     let (input, size) = match data {
         SourceData::File(file) => {
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -262,6 +262,8 @@ pub fn read_counted(
     };
     let mut spans = SpanSet::default();
     let mut numbered: Vec<Numbered> = Vec::new();
+    let mut chunk_events: Vec<Vec<Event>> = Vec::new();
+    let mut kept = 0;
     let mut chunks = parser.chunks();
     loop {
         let batch: Vec<Result<EvtxChunkData, EvtxError>> = chunks
@@ -284,7 +286,8 @@ pub fn read_counted(
             count.built += outcome.built;
             report.records += outcome.records;
             report.kept += outcome.events.len() as u64;
-            events.extend(outcome.events);
+            kept += outcome.events.len();
+            chunk_events.push(outcome.events);
             for (error, failed) in outcome.problems {
                 if failed {
                     report.error(error);
@@ -295,6 +298,11 @@ pub fn read_counted(
             spans.merge(outcome.spans);
             numbered.extend(outcome.numbers);
         }
+    }
+    // One allocation of the file's events, each moved once (events are large).
+    let mut events = Vec::with_capacity(kept);
+    for chunk in chunk_events {
+        events.extend(chunk);
     }
     spans.into_report(&mut report);
     // Records numbered but not read belong to the spans around them.
