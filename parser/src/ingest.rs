@@ -301,10 +301,18 @@ pub fn sort_events(events: &mut [Event]) {
 /// The total order of events: time, host, channel, record id, source; ties (the same record
 /// read twice from one input) keep their reading order, which is deterministic.
 pub fn event_order(a: &Event, b: &Event) -> Ordering {
+    // Names are shared between events: the same allocation is the same name.
+    let names = |x: &Arc<str>, y: &Arc<str>| {
+        if Arc::ptr_eq(x, y) {
+            Ordering::Equal
+        } else {
+            x.cmp(y)
+        }
+    };
     a.time
         .cmp(&b.time)
-        .then_with(|| a.host.cmp(&b.host))
-        .then_with(|| a.channel.cmp(&b.channel))
+        .then_with(|| names(&a.host, &b.host))
+        .then_with(|| names(&a.channel, &b.channel))
         .then_with(|| a.record_id.cmp(&b.record_id))
         .then_with(|| a.source.cmp(&b.source))
         .then_with(|| a.provider.cmp(&b.provider))

@@ -174,34 +174,22 @@ fn nearest_window(
         .map(|(h, _)| h)
 }
 
-/// The entry of `anchors` (sorted by time) nearest to `t` within `max` seconds; ties go to the
-/// earlier one.
+/// The entry of `anchors` (sorted by time) nearest to `t` within `max` seconds. Only the last
+/// anchor before `t` and the first at or after it can be nearest; a tie between them goes to
+/// the earlier one.
 fn nearest_anchor(anchors: &[(Timestamp, usize)], t: Timestamp, max: f64) -> Option<usize> {
     let pos = anchors.partition_point(|(a, _)| *a < t);
-    let mut best: Option<(f64, usize)> = None;
-    let mut consider = |i: usize| -> bool {
-        let Some(&(a, h)) = anchors.get(i) else {
-            return false;
-        };
+    let within = |i: Option<usize>| {
+        let &(a, h) = anchors.get(i?)?;
         let d = secs_between(t, a).abs();
-        if d > max {
-            return false;
-        }
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, h));
-        }
-        true
+        (d <= max).then_some((d, h))
     };
-    // Earlier anchors first, so that a tie goes to them.
-    let mut j = pos;
-    while j > 0 && consider(j - 1) {
-        j -= 1;
+    match (within(pos.checked_sub(1)), within(Some(pos))) {
+        (Some((before, h)), Some((after, _))) if before <= after => Some(h),
+        (_, Some((_, h))) => Some(h),
+        (Some((_, h)), None) => Some(h),
+        (None, None) => None,
     }
-    let mut i = pos;
-    while consider(i) {
-        i += 1;
-    }
-    best.map(|(_, h)| h)
 }
 
 /// Joins a server host's unowned events to its host connections.
@@ -600,6 +588,37 @@ mod tests {
     use crate::group::{client_attempts, host_connections};
     use crate::testutil::*;
     use rdpsleuth_parser::catalog::{ENTRIES, channel};
+
+    proptest::proptest! {
+        #[test]
+        fn nearest_anchor_is_the_nearest_of_all(
+            mut times in proptest::collection::vec(0i64..60, 0..40),
+            t in -5i64..65,
+            max in 0u8..20,
+        ) {
+            times.sort_unstable();
+            let tick = |s: i64| Timestamp(s * Timestamp::TICKS_PER_SECOND);
+            let anchors: Vec<(Timestamp, usize)> =
+                times.iter().enumerate().map(|(h, &s)| (tick(s), h)).collect();
+            // Every anchor within reach, nearest first, then the one sorted last among those
+            // before `t` (the nearest earlier one), else the first at or after it.
+            let at = tick(t);
+            let max = f64::from(max);
+            let before = anchors.partition_point(|(a, _)| *a < at);
+            let expected = anchors
+                .iter()
+                .enumerate()
+                .filter(|(_, (a, _))| secs_between(at, *a).abs() <= max)
+                .min_by(|(i, (a, _)), (j, (b, _))| {
+                    let (da, db) = (secs_between(at, *a).abs(), secs_between(at, *b).abs());
+                    // Earlier side first; on the earlier side the later index (nearer to t).
+                    let side = |k: usize| if k < before { (0, usize::MAX - k) } else { (1, k) };
+                    da.total_cmp(&db).then(side(*i).cmp(&side(*j)))
+                })
+                .map(|(_, (_, h))| *h);
+            proptest::prop_assert_eq!(nearest_anchor(&anchors, at, max), expected);
+        }
+    }
 
     fn sorted(mut events: Vec<Event>) -> Vec<Event> {
         events.sort_by_key(|e| e.time);
