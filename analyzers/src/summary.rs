@@ -521,14 +521,6 @@ fn fill_into(e: &Event, template: &str, out: &mut String) {
     fill_plain(e, rest, out);
 }
 
-/// Fills one template.
-#[cfg(test)]
-fn fill(e: &Event, template: &str) -> String {
-    let mut out = String::new();
-    fill_into(e, template, &mut out);
-    out
-}
-
 /// Extra decoding some events deserve beyond their template.
 fn extra(e: &Event) -> Option<String> {
     match (e.kind.key(), e.event_id) {
