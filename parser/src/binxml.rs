@@ -179,6 +179,23 @@ impl<'c> Value<'c> {
     }
 
     /// A FILETIME value.
+    /// An unsigned integer of any width (UInt8–UInt64), as it is written.
+    pub fn unsigned(&self) -> Option<u64> {
+        let b = self.bytes;
+        match (self.kind, b.len()) {
+            (kind::UINT8, 1) => b.first().map(|&v| u64::from(v)),
+            (kind::UINT16, 2) => u16_at(b, 0).map(u64::from),
+            (kind::UINT32, 4) => u32_at(b, 0).map(u64::from),
+            (kind::UINT64, 8) => u64_at(b, 0),
+            _ => None,
+        }
+    }
+
+    /// A GUID value's 16 bytes, in the Windows layout.
+    pub fn guid_bytes(&self) -> Option<[u8; 16]> {
+        (self.kind == kind::GUID).then(|| self.bytes.try_into().ok())?
+    }
+
     pub fn filetime(&self) -> Option<u64> {
         (self.kind == kind::FILETIME && self.bytes.len() == 8).then(|| u64_at(self.bytes, 0))?
     }

@@ -20,7 +20,7 @@ use crate::binxml::{
     Definition, FIRST_FILETIME_PAST_9999, FieldItem, Fields, Shape, Source, Value, kind,
     renders_as_is,
 };
-use crate::event::{FieldValue, Timestamp};
+use crate::event::{FieldValue, Guid, Timestamp};
 use crate::flatten::{SystemSlot, normalise_value};
 use crate::record::{RawRecord, RawSystem, field_name};
 
@@ -55,6 +55,31 @@ pub(crate) fn raw_record(
                 && let Some(filetime) = value.filetime().filter(|&t| t < FIRST_FILETIME_PAST_9999)
             {
                 system.timestamp = Some(Timestamp::from_filetime(filetime));
+                continue;
+            }
+        }
+        // Numbers and GUIDs are kept as they are, not written as text to be parsed again.
+        if let Source::Slot { index, .. } = source {
+            let value = values.get(*index)?;
+            let numbers = &mut system.numbers;
+            let number = match slot {
+                SystemSlot::EventId => Some(&mut numbers.event_id),
+                SystemSlot::Qualifiers => Some(&mut numbers.qualifiers),
+                SystemSlot::Version => Some(&mut numbers.version),
+                SystemSlot::Level => Some(&mut numbers.level),
+                SystemSlot::RecordId => Some(&mut numbers.record_id),
+                SystemSlot::ProcessId => Some(&mut numbers.process_id),
+                SystemSlot::ThreadId => Some(&mut numbers.thread_id),
+                _ => None,
+            };
+            if let (Some(number), Some(v)) = (number, value.unsigned()) {
+                *number = Some(v);
+                continue;
+            }
+            if *slot == SystemSlot::ActivityId
+                && let Some(bytes) = value.guid_bytes()
+            {
+                numbers.activity_id = Some(Guid::from_windows_bytes(bytes));
                 continue;
             }
         }

@@ -390,6 +390,30 @@ impl SpanSet {
         }
     }
 
+    fn saw_named(&mut self, channel: &str, computer: &str, time: Timestamp) {
+        if channel.is_empty() || time == Timestamp::from_filetime(0) {
+            return;
+        }
+        match self
+            .spans
+            .iter_mut()
+            .find(|(o, ..)| o.channel == channel && o.computer == computer)
+        {
+            Some((_, first, last, count)) => {
+                *first = (*first).min(time);
+                *last = (*last).max(time);
+                *count += 1;
+            }
+            None => {
+                let origin = Arc::new(Origin {
+                    channel: channel.to_string(),
+                    computer: computer.to_string(),
+                });
+                self.spans.push((origin, time, time, 1));
+            }
+        }
+    }
+
     fn merge(&mut self, other: SpanSet) {
         for (origin, first, last, count) in other.spans {
             match self.spans.iter_mut().find(|(o, ..)| **o == *origin) {
@@ -485,6 +509,18 @@ impl ChunkOutcome {
     /// Counts a record read and adds it to its channel's span and its number to the chunk's
     /// numbering; a blank (1601) time is noted and left out of both.
     fn count(&mut self, origin: &Arc<Origin>, time: Timestamp, id: u64) {
+        self.number(time, id);
+        self.spans.saw(origin, time);
+    }
+
+    /// [`ChunkOutcome::count`] for a record whose origin is known by its names (a built or
+    /// rendered record): no origin is allocated for a channel already seen.
+    fn count_named(&mut self, channel: &str, computer: &str, time: Timestamp, id: u64) {
+        self.number(time, id);
+        self.spans.saw_named(channel, computer, time);
+    }
+
+    fn number(&mut self, time: Timestamp, id: u64) {
         self.records += 1;
         if time == Timestamp::from_filetime(0) {
             self.problems.push((
@@ -504,7 +540,6 @@ impl ChunkOutcome {
                 n.high = (id, time);
             }
         }
-        self.spans.saw(origin, time);
     }
 }
 
@@ -1063,7 +1098,16 @@ impl ChunkReader<'_> {
 
     /// Counts a rendered record under the origin it names and keeps it when the catalog does.
     fn count_and_keep(&self, rendered: Rendered, out: &mut ChunkOutcome) {
-        out.count(&origin_of(&rendered.raw), rendered.time, rendered.id);
+        fn name(v: &Option<String>) -> &str {
+            v.as_deref().map_or("", str::trim)
+        }
+        let system = &rendered.raw.system;
+        out.count_named(
+            name(&system.channel),
+            name(&system.computer),
+            rendered.time,
+            rendered.id,
+        );
         self.keep(rendered.raw, rendered.id, out);
     }
 
@@ -1127,15 +1171,6 @@ fn raw_time(raw: &RawRecord, header_time: Timestamp) -> Timestamp {
         .as_deref()
         .and_then(Timestamp::parse)
         .unwrap_or(header_time)
-}
-
-/// The origin a rendered record names.
-fn origin_of(raw: &RawRecord) -> Arc<Origin> {
-    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_string();
-    Arc::new(Origin {
-        channel: text(&raw.system.channel),
-        computer: text(&raw.system.computer),
-    })
 }
 
 /// An error and its causes, in one line.

@@ -50,6 +50,30 @@ pub struct RawSystem {
     pub computer: Option<String>,
     /// `Security/@UserID`.
     pub user_sid: Option<String>,
+    /// Values a reader already has as numbers (EVTX substitutions); each is used instead of
+    /// its text.
+    pub numbers: SystemNumbers,
+}
+
+/// System values as numbers, for readers that have them so (see [`RawSystem::numbers`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SystemNumbers {
+    /// `EventID`.
+    pub event_id: Option<u64>,
+    /// `EventID/@Qualifiers`.
+    pub qualifiers: Option<u64>,
+    /// `Version`.
+    pub version: Option<u64>,
+    /// `Level`.
+    pub level: Option<u64>,
+    /// `EventRecordID`.
+    pub record_id: Option<u64>,
+    /// `Correlation/@ActivityID`.
+    pub activity_id: Option<Guid>,
+    /// `Execution/@ProcessID`.
+    pub process_id: Option<u64>,
+    /// `Execution/@ThreadID`.
+    pub thread_id: Option<u64>,
 }
 
 /// A record as a reader extracted it, before normalisation.
@@ -103,13 +127,19 @@ impl RawRecord {
         host_hint: Option<&str>,
     ) -> Result<Normalised, RecordProblem> {
         let s = self.system;
-        let event_id_text = s
-            .event_id
-            .as_deref()
-            .ok_or(RecordProblem::Missing("EventID"))?;
-        let event_id = parse_u64(event_id_text)
-            .and_then(|v| u32::try_from(v).ok())
-            .ok_or_else(|| invalid("EventID", event_id_text))?;
+        let n = s.numbers;
+        let event_id = match n.event_id {
+            Some(v) => u32::try_from(v).map_err(|_| invalid("EventID", &v.to_string()))?,
+            None => {
+                let text = s
+                    .event_id
+                    .as_deref()
+                    .ok_or(RecordProblem::Missing("EventID"))?;
+                parse_u64(text)
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| invalid("EventID", text))?
+            }
+        };
         let provider = clean(s.provider.as_deref()).unwrap_or("");
         let channel = clean(s.channel.as_deref()).ok_or(RecordProblem::Missing("Channel"))?;
         let Some(kind) = catalog.lookup(channel, provider, event_id) else {
@@ -126,32 +156,40 @@ impl RawRecord {
             (None, None) => None,
         }
         .ok_or(RecordProblem::Missing("TimeCreated"))?;
-        let record_id = match s.record_id.as_deref() {
-            Some(text) => parse_u64(text).ok_or_else(|| invalid("EventRecordID", text))?,
-            None => 0,
+        let record_id = match (n.record_id, s.record_id.as_deref()) {
+            (Some(v), _) => v,
+            (None, Some(text)) => parse_u64(text).ok_or_else(|| invalid("EventRecordID", text))?,
+            (None, None) => 0,
         };
         let host = clean(s.computer.as_deref())
             .or(host_hint)
             .unwrap_or("")
             .to_string();
-        let small = |v: Option<&String>| v.and_then(|t| parse_u64(t));
+        let small = |number: Option<u64>, v: Option<&String>| {
+            number.or_else(|| v.and_then(|t| parse_u64(t)))
+        };
         Ok(Normalised::Event(Box::new(Event {
             time,
             host: intern(&host),
             channel: intern(channel),
             provider: intern(provider),
             event_id,
-            qualifiers: small(s.qualifiers.as_ref()).and_then(|v| u16::try_from(v).ok()),
-            version: small(s.version.as_ref()).and_then(|v| u8::try_from(v).ok()),
-            level: small(s.level.as_ref()).and_then(|v| u8::try_from(v).ok()),
+            qualifiers: small(n.qualifiers, s.qualifiers.as_ref())
+                .and_then(|v| u16::try_from(v).ok()),
+            version: small(n.version, s.version.as_ref()).and_then(|v| u8::try_from(v).ok()),
+            level: small(n.level, s.level.as_ref()).and_then(|v| u8::try_from(v).ok()),
             record_id,
-            activity_id: s
+            activity_id: n
                 .activity_id
-                .as_deref()
-                .and_then(|t| t.parse::<Guid>().ok())
+                .or_else(|| {
+                    s.activity_id
+                        .as_deref()
+                        .and_then(|t| t.parse::<Guid>().ok())
+                })
                 .filter(|g| *g != Guid::NIL),
-            process_id: small(s.process_id.as_ref()).and_then(|v| u32::try_from(v).ok()),
-            thread_id: small(s.thread_id.as_ref()).and_then(|v| u32::try_from(v).ok()),
+            process_id: small(n.process_id, s.process_id.as_ref())
+                .and_then(|v| u32::try_from(v).ok()),
+            thread_id: small(n.thread_id, s.thread_id.as_ref()).and_then(|v| u32::try_from(v).ok()),
             user_sid: clean(s.user_sid.as_deref()).map(Box::from),
             kind,
             user_data_root: self.user_data_root.map(Box::from),
