@@ -55,7 +55,14 @@ pub trait Annotator: Sync {
 
 /// `message` on one line and cut, reusing it when it already is.
 fn line_of(message: String) -> String {
-    if message.contains(|c: char| c.is_control()) || message.chars().count() > MAX_MESSAGE_CHARS {
+    // Control characters are the ASCII ones and U+0080–U+009F (encoded 0xC2 0x80–0x9F); a
+    // message of at most MAX_MESSAGE_CHARS bytes has at most as many characters.
+    let bytes = message.as_bytes();
+    let maybe_control = bytes.iter().any(|&b| b < 0x20 || b == 0x7f || b == 0xc2);
+    let maybe_long = bytes.len() > MAX_MESSAGE_CHARS;
+    if (maybe_control && message.contains(|c: char| c.is_control()))
+        || (maybe_long && message.chars().count() > MAX_MESSAGE_CHARS)
+    {
         one_line(&message)
     } else {
         message
@@ -534,6 +541,20 @@ pub(crate) mod tests {
         );
         let long = corets("SRV01", None, 131, 0, &[("ClientIP", &"x".repeat(5_000))]);
         assert!(generic_message(&long).chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+
+    #[test]
+    fn lines_lose_every_control_character_and_stop_at_the_limit() {
+        assert_eq!(line_of("plain é → ✓".to_string()), "plain é → ✓");
+        for control in ['\u{1}', '\n', '\u{7f}', '\u{85}', '\u{9f}'] {
+            assert_eq!(line_of(format!("a{control}b")), "a b", "{control:?}");
+        }
+        // Many bytes, few characters: kept whole.
+        let wide = "é".repeat(MAX_MESSAGE_CHARS);
+        assert_eq!(line_of(wide.clone()), wide);
+        let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(line_of(long).chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(line_of("y".repeat(MAX_MESSAGE_CHARS + 1)).ends_with('…'));
     }
 
     #[test]
