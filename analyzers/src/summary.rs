@@ -13,6 +13,8 @@
 //! key — 0x8009030D SEC_E_UNKNOWN_CREDENTIALS, state 10001`.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use rdpsleuth_parser::Event;
 
@@ -252,11 +254,37 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("gateway", &[], "gateway[ user {Username}][ from {IpAddress}][ to {Resource}][: error {ErrorCode}]"),
 ];
 
-fn label_of(kind: &str) -> Option<&'static str> {
-    KIND_LABELS
+/// [`KIND_LABELS`] and [`MESSAGES`] by kind: the label, and the message rows in table order.
+type KindIndex = HashMap<&'static str, (Option<&'static str>, Vec<&'static MessageRow>)>;
+
+/// One row of [`MESSAGES`].
+type MessageRow = (&'static str, &'static [u32], &'static str);
+
+fn kind_index() -> &'static KindIndex {
+    static INDEX: OnceLock<KindIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = KindIndex::new();
+        for (kind, label) in KIND_LABELS {
+            index.entry(kind).or_default().0.get_or_insert(label);
+        }
+        for row in MESSAGES {
+            index.entry(row.0).or_default().1.push(row);
+        }
+        index
+    })
+}
+
+/// The label and the message template of an event (the first row of its kind that lists its
+/// id or lists none), as a scan of the tables finds them.
+fn label_and_template(kind: &str, event_id: u32) -> (Option<&'static str>, Option<&'static str>) {
+    let Some((label, rows)) = kind_index().get(kind) else {
+        return (None, None);
+    };
+    let template = rows
         .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, l)| *l)
+        .find(|(_, ids, _)| ids.is_empty() || ids.contains(&event_id))
+        .map(|(.., t)| *t);
+    (*label, template)
 }
 
 /// The short name of a host (`SRV01.corp.local` → `SRV01`), unless it is an address.
@@ -543,11 +571,9 @@ fn extra(e: &Event) -> Option<String> {
 /// The one-line summary of an event: `<source> <id> on <HOST>: <what it says, decoded>`.
 pub fn summarize(e: &Event) -> String {
     let kind = e.kind.key();
-    let template = MESSAGES
-        .iter()
-        .find(|(k, ids, _)| *k == kind && (ids.is_empty() || ids.contains(&e.event_id)));
+    let (label, template) = label_and_template(kind, e.event_id);
     let mut line = String::with_capacity(128);
-    match label_of(kind) {
+    match label {
         Some(label) => line.push_str(label),
         None => clean_into(&mut line, &e.provider),
     }
@@ -557,7 +583,7 @@ pub fn summarize(e: &Event) -> String {
     clean_into(&mut line, short_host(&e.host));
     line.push_str(": ");
     match template {
-        Some((_, _, t)) => fill_into(e, t, &mut line),
+        Some(t) => fill_into(e, t, &mut line),
         None => match e.rendering.as_ref().and_then(|r| r.message.as_deref()) {
             Some(message) => clean_into(&mut line, message),
             None => {
