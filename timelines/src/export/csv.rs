@@ -87,10 +87,9 @@ fn line(cells: &[&str]) -> String {
     out
 }
 
-/// Renders one row into `out` (cleared first).
+/// Appends one row to `out`.
 fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, scratch: &mut String) {
     let e = row.event;
-    out.clear();
     let next = |out: &mut String, value: &str, first: bool| {
         if !first {
             out.push(',');
@@ -173,12 +172,10 @@ pub fn write_csv_rows(
         let text: Vec<String> = chunk
             .par_chunks(RUN_ROWS)
             .map(|run| {
-                let mut buffer = String::with_capacity(run.len() * 256);
-                let mut row = String::with_capacity(512);
+                let mut buffer = String::with_capacity(run.len() * 512);
                 let mut scratch = String::with_capacity(256);
                 for r in run {
-                    render(r, annotator, &mut row, &mut scratch);
-                    buffer.push_str(&row);
+                    render(r, annotator, &mut buffer, &mut scratch);
                 }
                 buffer
             })

@@ -128,10 +128,9 @@ fn text_value(out: &mut String, k: &str, value: Option<&str>) {
     }
 }
 
-/// Renders one row into `out` (cleared first).
+/// Appends one row to `out`.
 fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut RowKeys) {
     let e = row.event;
-    out.clear();
     out.push('{');
     text_value(out, "message", Some(&annotator.line(row.index, e)));
     key(out, "datetime");
@@ -239,12 +238,10 @@ pub fn write_jsonl_rows(
         let text: Vec<String> = chunk
             .par_chunks(RUN_ROWS)
             .map(|run| {
-                let mut buffer = String::with_capacity(run.len() * 512);
-                let mut row = String::with_capacity(1_024);
+                let mut buffer = String::with_capacity(run.len() * 1_024);
                 let mut keys = RowKeys::default();
                 for r in run {
-                    render(r, annotator, &mut row, &mut keys);
-                    buffer.push_str(&row);
+                    render(r, annotator, &mut buffer, &mut keys);
                 }
                 buffer
             })
