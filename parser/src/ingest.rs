@@ -221,9 +221,11 @@ fn ingest_here<P: AsRef<Path>>(
 /// ([`Source::host_hint`]). A collection folder is often named otherwise (`20241112_triage`,
 /// `case-17`): when the event logs collected under the same folder name one computer, and only
 /// one, that computer is the host of such logs too, so their lines meet its other evidence.
-/// `sources` and `outcomes` are in the same order.
+/// When they name several, a file named after one of them (`SRV01_pfirewall.log`,
+/// `srv01-pfirewall.log`) belongs to it. `sources` and `outcomes` are in the same order.
 fn settle_hinted_hosts(sources: &[Source], outcomes: &mut [ReadOutcome]) {
-    const MAX_COMPUTERS: usize = 2;
+    // Distinct computers remembered per folder name (a bound against hostile input).
+    const MAX_COMPUTERS: usize = 64;
     let names_computer = |format: Format| {
         matches!(
             format,
@@ -257,8 +259,13 @@ fn settle_hinted_hosts(sources: &[Source], outcomes: &mut [ReadOutcome]) {
         if source.format != Format::FirewallLog {
             continue;
         }
-        let Some([computer]) = computers.get(hint).map(Vec::as_slice) else {
-            continue;
+        let computer = match computers.get(hint).map(Vec::as_slice) {
+            Some([computer]) => computer,
+            Some(several) => match named_in_file_name(&source.display, several) {
+                Some(computer) => computer,
+                None => continue,
+            },
+            None => continue,
         };
         // The folder already names this computer: nothing to settle.
         if short(computer) == short(hint) {
@@ -272,6 +279,41 @@ fn settle_hinted_hosts(sources: &[Source], outcomes: &mut [ReadOutcome]) {
             span.host = computer.to_string();
         }
     }
+}
+
+/// The computer among `computers` whose short name starts the file name of `display`, followed
+/// by `_`, `-`, `.` or a space (the longest such name; none when two are as long).
+fn named_in_file_name<'c>(display: &str, computers: &'c [Arc<str>]) -> Option<&'c Arc<str>> {
+    let file = display
+        .rsplit(['/', '\\', '!'])
+        .next()
+        .unwrap_or(display)
+        .to_ascii_lowercase();
+    let mut best: Option<(usize, &Arc<str>)> = None;
+    let mut tie = false;
+    for computer in computers {
+        let short = computer
+            .split('.')
+            .next()
+            .unwrap_or(computer)
+            .to_ascii_lowercase();
+        let named = !short.is_empty()
+            && file
+                .strip_prefix(short.as_str())
+                .is_some_and(|rest| rest.starts_with(['_', '-', '.', ' ']));
+        if !named {
+            continue;
+        }
+        match best {
+            Some((len, _)) if len > short.len() => {}
+            Some((len, _)) if len == short.len() => tie = true,
+            _ => {
+                best = Some((short.len(), computer));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(_, computer)| computer)
 }
 
 /// Sorts events by [`event_order`], ties in their reading order. Events are large and the
@@ -410,6 +452,38 @@ mod tests {
             Ok(Normalised::Event(e)) => *e,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_file_named_after_a_computer_belongs_to_it() {
+        let computers: Vec<Arc<str>> = ["WS1.corp.local", "WS1-B.corp.local", "SRV01"]
+            .into_iter()
+            .map(Arc::from)
+            .collect();
+        let named = |display: &str| named_in_file_name(display, &computers).map(|c| c.to_string());
+        assert_eq!(
+            named("c:\\case\\SRV01_pfirewall.log").as_deref(),
+            Some("SRV01")
+        );
+        assert_eq!(
+            named("case.zip!dump/srv01 pfirewall.log").as_deref(),
+            Some("SRV01")
+        );
+        // The longest name that fits wins; a name must be followed by a separator.
+        assert_eq!(
+            named("/x/ws1-b_pfirewall.log").as_deref(),
+            Some("WS1-B.corp.local")
+        );
+        assert_eq!(
+            named("/x/ws1.pfirewall.log").as_deref(),
+            Some("WS1.corp.local")
+        );
+        assert_eq!(named("/x/SRV011_pfirewall.log"), None);
+        assert_eq!(named("/x/pfirewall.log"), None);
+        assert_eq!(named("/SRV01/pfirewall.log"), None);
+        // Two computers of the same short name: neither.
+        let twins: Vec<Arc<str>> = vec![Arc::from("SRV01.a.local"), Arc::from("SRV01.b.local")];
+        assert_eq!(named_in_file_name("SRV01_pfirewall.log", &twins), None);
     }
 
     proptest! {

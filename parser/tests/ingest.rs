@@ -223,6 +223,15 @@ fn a_firewall_log_belongs_to_the_one_computer_its_collection_folder_logs() {
     write(&shared.join("client.xml"), client_export().as_bytes());
     write(&shared.join("rdpcorets.xml"), host_export().as_bytes());
     write(&shared.join("pfirewall.log"), FIREWALL_LOG.as_bytes());
+    // ... unless its file is named after one of them.
+    let flat = dir.path().join("flat_dump");
+    write(
+        &flat.join("WKS1_Microsoft-Windows-TerminalServices-RDPClient.xml"),
+        client_export().as_bytes(),
+    );
+    write(&flat.join("SRV1_RdpCoreTS.xml"), host_export().as_bytes());
+    write(&flat.join("srv1-pfirewall.log"), FIREWALL_LOG.as_bytes());
+    write(&flat.join("SRV10_pfirewall.log"), FIREWALL_LOG.as_bytes());
     let opts = IngestOptions {
         threads: 2,
         firewall_utc_offsets: vec![("SRV1.corp.local".into(), 60)],
@@ -241,6 +250,19 @@ fn a_firewall_log_belongs_to_the_one_computer_its_collection_folder_logs() {
     };
     assert_eq!(firewall_hosts("triage_case17"), ["SRV1.corp.local"]);
     assert_eq!(firewall_hosts("shared_dump"), ["shared_dump"]);
+    let flat_hosts = |file: &str| -> Vec<String> {
+        got.events
+            .iter()
+            .filter(|e| e.source.input.ends_with(file))
+            .map(|e| e.host.to_string())
+            .collect()
+    };
+    assert_eq!(
+        flat_hosts("flat_dump/srv1-pfirewall.log"),
+        ["SRV1.corp.local"]
+    );
+    // SRV10 is not SRV1: no computer of the folder is named, the folder's name stays.
+    assert_eq!(flat_hosts("flat_dump/SRV10_pfirewall.log"), ["flat_dump"]);
     let triage = got
         .reports
         .iter()
