@@ -176,8 +176,21 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         .iter()
         .any(|r| r.skipped.is_none() && (r.records > 0 || r.failed == 0));
 
+    // A run that read nothing does not replace the outputs of an earlier run (a mistyped
+    // path must not cost the responder a report); into an empty folder it writes the report of
+    // what could not be read.
+    let keep_earlier = nothing && !args.json && outputs::earlier_outputs_in(&args.out);
     if args.json {
         say(report.to_json())?;
+    } else if keep_earlier {
+        if !args.read.quiet {
+            say(summary::render(
+                &report,
+                &analysed.reports,
+                analysed.timelines.events.len(),
+                zone,
+            ))?;
+        }
     } else {
         let stage = bars.stage("writing outputs");
         let written = on_pool(pool.as_ref(), || {
@@ -217,6 +230,12 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     std::mem::forget(analysed);
     if nothing {
         eprintln!("rdpsleuth: nothing could be read from the paths given");
+        if keep_earlier {
+            eprintln!(
+                "rdpsleuth: the outputs already in {} were left as they were",
+                args.out.display()
+            );
+        }
         return Ok(ExitCode::from(FAILURE));
     }
     Ok(ExitCode::SUCCESS)

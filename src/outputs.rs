@@ -69,13 +69,21 @@ pub fn write_all(
     );
     // The first failure, in the order the files are listed.
     html.and(diagnoses).and(csv).and(jsonl).and(parquet)?;
-    Ok(vec![
-        "report.html",
-        "diagnoses.json",
-        "timeline.csv",
-        "timeline.jsonl",
-        "events.parquet",
-    ])
+    Ok(FILES.to_vec())
+}
+
+/// The names of the output files, in the order they are listed.
+pub const FILES: [&str; 5] = [
+    "report.html",
+    "diagnoses.json",
+    "timeline.csv",
+    "timeline.jsonl",
+    "events.parquet",
+];
+
+/// Whether `dir` already holds an output of an earlier run.
+pub fn earlier_outputs_in(dir: &Path) -> bool {
+    FILES.iter().any(|name| dir.join(name).exists())
 }
 
 /// Writes one file through a temporary sibling and renames it into place.

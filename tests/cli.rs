@@ -279,6 +279,22 @@ fn exit_codes() {
     assert!(stderr.contains("nothing could be read"), "{stderr}");
     let (code, _, _) = rdpsleuth(&["analyze", "/nonexistent/rdpsleuth-input", "--json", "-q"]);
     assert_eq!(code, 1);
+    // A run that reads nothing leaves an earlier run's outputs as they were.
+    let (code, _, stderr) = rdpsleuth(&["analyze", p(logs.path()), "-o", p(out.path()), "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report = std::fs::read(out.path().join("report.html")).expect("report");
+    let timeline = std::fs::read(out.path().join("timeline.csv")).expect("timeline");
+    let (code, _, stderr) = rdpsleuth(&["analyze", p(junk.path()), "-o", p(out.path()), "-q"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("left as they were"), "{stderr}");
+    assert_eq!(
+        std::fs::read(out.path().join("report.html")).expect("report"),
+        report
+    );
+    assert_eq!(
+        std::fs::read(out.path().join("timeline.csv")).expect("timeline"),
+        timeline
+    );
 
     // 2: usage errors.
     for args in [
