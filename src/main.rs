@@ -180,17 +180,8 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     // path must not cost the responder a report); into an empty folder it writes the report of
     // what could not be read.
     let keep_earlier = nothing && !args.json && outputs::earlier_outputs_in(&args.out);
-    if args.json {
-        say(report.to_json())?;
-    } else if keep_earlier {
-        if !args.read.quiet {
-            say(summary::render(
-                &report,
-                &analysed.reports,
-                analysed.timelines.events.len(),
-                zone,
-            ))?;
-        }
+    let written = if args.json || keep_earlier {
+        None
     } else {
         let stage = bars.stage("writing outputs");
         let written = on_pool(pool.as_ref(), || {
@@ -199,30 +190,30 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         if let Some(s) = stage {
             s.finish_and_clear();
         }
+        Some(written)
+    };
+    let run_summary = || {
+        summary::render(
+            &report,
+            &analysed.reports,
+            analysed.timelines.events.len(),
+            zone,
+        )
+    };
+    if args.json {
+        say(report.to_json())?;
         if !args.read.quiet {
-            say(summary::render(
-                &report,
-                &analysed.reports,
-                analysed.timelines.events.len(),
-                zone,
-            ))?;
+            eprint!("{}", run_summary());
+        }
+    } else if !args.read.quiet {
+        say(run_summary())?;
+        if let Some(written) = written {
             say(format!(
                 "Wrote {} to {}",
                 written.join(", "),
                 args.out.display()
             ))?;
         }
-    }
-    if args.json && !args.read.quiet {
-        eprint!(
-            "{}",
-            summary::render(
-                &report,
-                &analysed.reports,
-                analysed.timelines.events.len(),
-                zone,
-            )
-        );
     }
     // The process ends here: the operating system takes the analysis back at once, where
     // freeing its events one by one would cost a few percent of the run.
