@@ -320,11 +320,35 @@ fn named_in_file_name<'c>(display: &str, computers: &'c [Arc<str>]) -> Option<&'
 /// inputs' runs interleave, so a merge sort would move each of them many times: the order is
 /// found on their indices and each event is then moved once or twice, in place.
 pub fn sort_events(events: &mut [Event]) {
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    order.sort_by(|&a, &b| match (events.get(a), events.get(b)) {
-        (Some(x), Some(y)) => event_order(x, y),
-        _ => a.cmp(&b),
-    });
+    // Time comes first in the order: the indices are sorted by (time, reading order) on a
+    // compact copy of the times, and only runs of equal times are compared in full.
+    let mut keyed: Vec<(Timestamp, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.time, i))
+        .collect();
+    keyed.sort_unstable();
+    let mut order: Vec<usize> = keyed.iter().map(|&(_, i)| i).collect();
+    let mut start = 0;
+    while start < keyed.len() {
+        let time = keyed.get(start).map(|&(t, _)| t);
+        let end = start
+            + keyed
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&(t, _)| Some(t) == time)
+                .count();
+        if end - start > 1
+            && let Some(run) = order.get_mut(start..end)
+        {
+            run.sort_by(|&a, &b| match (events.get(a), events.get(b)) {
+                (Some(x), Some(y)) => event_order(x, y),
+                _ => a.cmp(&b),
+            });
+        }
+        start = end.max(start + 1);
+    }
     // Position j receives the event at order[j]: each cycle of the permutation is walked once,
     // carrying its first event along; a placed position points at itself.
     for start in 0..order.len() {

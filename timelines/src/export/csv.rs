@@ -63,7 +63,8 @@ fn cell(out: &mut String, value: &str) {
     }
     if quote {
         let mut rest = value;
-        while let Some(i) = rest.find('"') {
+        // A byte search: '"' is ASCII and never part of a longer character.
+        while let Some(i) = rest.bytes().position(|b| b == b'"') {
             out.push_str(rest.get(..=i).unwrap_or(""));
             out.push('"');
             rest = rest.get(i + 1..).unwrap_or("");
