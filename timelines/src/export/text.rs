@@ -278,11 +278,15 @@ mod tests {
             assert_eq!(out, t.to_chrono().format("%Y-%m-%dT%H:%M:%S").to_string());
         }
         // Out of four digits: the caller falls back to chrono.
-        let far = Timestamp(i64::MAX);
-        assert!(!push_date_time(&mut String::new(), far));
-        let mut out = String::new();
-        push_iso7(&mut out, far);
-        assert_eq!(out, far.to_rfc3339());
+        for far in [Timestamp(i64::MAX), Timestamp(i64::MIN)] {
+            assert!(!push_date_time(&mut String::new(), far));
+            let mut out = String::new();
+            push_iso7(&mut out, far);
+            assert_eq!(out, far.to_rfc3339());
+            let mut micros = String::new();
+            push_iso_micros(&mut micros, far);
+            assert!(!micros.is_empty());
+        }
         let mut out = String::new();
         push_padded(&mut out, 12_345, 2);
         push_padded(&mut out, 7, 3);
