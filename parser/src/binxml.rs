@@ -178,7 +178,6 @@ impl<'c> Value<'c> {
         (self.kind == kind::UINT16 && self.bytes.len() == 2).then(|| u16_at(self.bytes, 0))?
     }
 
-    /// A FILETIME value.
     /// An unsigned integer of any width (UInt8–UInt64), as it is written.
     pub fn unsigned(&self) -> Option<u64> {
         let b = self.bytes;
@@ -196,6 +195,7 @@ impl<'c> Value<'c> {
         (self.kind == kind::GUID).then(|| self.bytes.try_into().ok())?
     }
 
+    /// A FILETIME value.
     pub fn filetime(&self) -> Option<u64> {
         (self.kind == kind::FILETIME && self.bytes.len() == 8).then(|| u64_at(self.bytes, 0))?
     }
