@@ -61,25 +61,15 @@ pub(crate) fn raw_record(
         // Numbers and GUIDs are kept as they are, not written as text to be parsed again.
         if let Source::Slot { index, .. } = source {
             let value = values.get(*index)?;
-            let numbers = &mut system.numbers;
-            let number = match slot {
-                SystemSlot::EventId => Some(&mut numbers.event_id),
-                SystemSlot::Qualifiers => Some(&mut numbers.qualifiers),
-                SystemSlot::Version => Some(&mut numbers.version),
-                SystemSlot::Level => Some(&mut numbers.level),
-                SystemSlot::RecordId => Some(&mut numbers.record_id),
-                SystemSlot::ProcessId => Some(&mut numbers.process_id),
-                SystemSlot::ThreadId => Some(&mut numbers.thread_id),
-                _ => None,
-            };
-            if let (Some(number), Some(v)) = (number, value.unsigned()) {
+            if let (Some(number), Some(v)) = (slot.number_of(&mut system.numbers), value.unsigned())
+            {
                 *number = Some(v);
                 continue;
             }
             if *slot == SystemSlot::ActivityId
                 && let Some(bytes) = value.guid_bytes()
             {
-                numbers.activity_id = Some(Guid::from_windows_bytes(bytes));
+                system.numbers.activity_id = Some(Guid::from_windows_bytes(bytes));
                 continue;
             }
         }
@@ -268,6 +258,93 @@ mod tests {
         }
         // A NULL may leave out the element that depends on it: only rendering tells.
         assert_eq!(leaf(&slot(3), &values), None);
+    }
+
+    #[test]
+    fn system_numbers_and_the_activity_id_are_kept_as_numbers() {
+        let value = |kind: u8, bytes: &'static [u8]| Value { kind, bytes, at: 0 };
+        const ACTIVITY: [u8; 16] = [
+            0x9d, 0x06, 0x20, 0xf4, 0x65, 0xbb, 0xd5, 0x4b, 0x99, 0x67, 0xd9, 0xbd, 0xb2, 0x27,
+            0x00, 0x00,
+        ];
+        let values = [
+            value(kind::UINT16, &[0x83, 0]),
+            value(kind::UINT8, &[4]),
+            value(kind::UINT32, &[0x10, 0x02, 0, 0]),
+            value(kind::GUID, &ACTIVITY),
+            value(kind::INT16, &[0, 0x40]),
+            value(kind::STRING, &[0x53, 0, 0x52, 0, 0x56, 0]),
+        ];
+        let slot = |index| Source::Slot {
+            index,
+            optional: false,
+        };
+        let definition = Definition {
+            payload: None,
+            payload_in_user_data: false,
+            fields: None,
+            system: vec![
+                (
+                    SystemSlot::Provider,
+                    Source::Literal("Microsoft-Windows-RemoteDesktopServices-RdpCoreTS".into()),
+                ),
+                (SystemSlot::EventId, slot(0)),
+                (SystemSlot::Level, slot(1)),
+                (SystemSlot::ProcessId, slot(2)),
+                (SystemSlot::ActivityId, slot(3)),
+                (SystemSlot::Qualifiers, slot(4)),
+                (
+                    SystemSlot::Channel,
+                    Source::Literal(crate::catalog::channel::RDPCORETS.into()),
+                ),
+                (SystemSlot::Computer, slot(5)),
+            ],
+            shape: Shape::Event,
+        };
+        let raw = raw_record(&definition, &values, None).expect("built");
+        let s = &raw.system;
+        assert_eq!(
+            (s.numbers.event_id, s.numbers.level, s.numbers.process_id),
+            (Some(131), Some(4), Some(528))
+        );
+        assert_eq!((s.event_id.as_deref(), s.level.as_deref()), (None, None));
+        // A signed value is not an unsigned number: it stays text, as rendering writes it.
+        assert_eq!(s.numbers.qualifiers, None);
+        assert_eq!(s.qualifiers.as_deref(), Some("16384"));
+        // The same record with every value as text gives the same event.
+        let text = RawRecord {
+            system: RawSystem {
+                provider: s.provider.clone(),
+                event_id: Some("131".into()),
+                level: Some("4".into()),
+                process_id: Some("528".into()),
+                activity_id: Some("{f420069d-bb65-4bd5-9967-d9bdb2270000}".into()),
+                qualifiers: Some("16384".into()),
+                channel: s.channel.clone(),
+                computer: s.computer.clone(),
+                time: Some("2024-05-01T10:00:00.0000000Z".into()),
+                ..RawSystem::default()
+            },
+            ..RawRecord::default()
+        };
+        let mut built = raw.clone();
+        built.system.time = text.system.time.clone();
+        let event = |r: RawRecord| {
+            let source = crate::event::SourceRef {
+                input: Arc::from("x.evtx"),
+                locator: crate::event::Locator::Record(1),
+            };
+            match r.normalise(crate::catalog::Catalog::global(), source, None) {
+                Ok(crate::record::Normalised::Event(e)) => *e,
+                other => panic!("{other:?}"),
+            }
+        };
+        let (from_numbers, from_text) = (event(built), event(text));
+        assert_eq!(from_numbers, from_text);
+        assert_eq!(
+            from_numbers.activity_id.map(|g| g.to_string()).as_deref(),
+            Some("{f420069d-bb65-4bd5-9967-d9bdb2270000}")
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::event::FieldValue;
-use crate::record::{RawSystem, SiblingNames, field_name};
+use crate::record::{RawSystem, SiblingNames, SystemNumbers, field_name};
 
 /// A `System` value of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +54,26 @@ impl SystemSlot {
             SystemSlot::Channel => &mut system.channel,
             SystemSlot::Computer => &mut system.computer,
             SystemSlot::UserSid => &mut system.user_sid,
+        }
+    }
+
+    /// Where the value goes when a reader has it as an unsigned number; `None` for the values
+    /// that are not numbers.
+    pub(crate) fn number_of(self, numbers: &mut SystemNumbers) -> Option<&mut Option<u64>> {
+        match self {
+            SystemSlot::EventId => Some(&mut numbers.event_id),
+            SystemSlot::Qualifiers => Some(&mut numbers.qualifiers),
+            SystemSlot::Version => Some(&mut numbers.version),
+            SystemSlot::Level => Some(&mut numbers.level),
+            SystemSlot::RecordId => Some(&mut numbers.record_id),
+            SystemSlot::ProcessId => Some(&mut numbers.process_id),
+            SystemSlot::ThreadId => Some(&mut numbers.thread_id),
+            SystemSlot::Provider
+            | SystemSlot::Time
+            | SystemSlot::ActivityId
+            | SystemSlot::Channel
+            | SystemSlot::Computer
+            | SystemSlot::UserSid => None,
         }
     }
 }
