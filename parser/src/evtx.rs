@@ -193,7 +193,6 @@ pub fn read_counted(
 ) -> (ReadOutcome, RenderCount) {
     let mut count = RenderCount::default();
     let mut report = InputReport::new(source);
-    let events = Vec::new();
     let (input, size) = match data {
         SourceData::File(file) => {
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -215,6 +214,7 @@ pub fn read_counted(
             report.error(
                 InputError::new(format!("not a readable EVTX file: {}", describe(&e))).at_offset(0),
             );
+            let events = Vec::new();
             return (ReadOutcome { events, report }, count);
         }
     };
@@ -301,9 +301,9 @@ pub fn read_counted(
     }
     // One allocation of the file's events, each moved once (events are large).
     let mut events = Vec::with_capacity(kept);
-    for chunk in chunk_events {
-        events.extend(chunk);
-    }
+    chunk_events
+        .into_iter()
+        .for_each(|chunk| events.extend(chunk));
     spans.into_report(&mut report);
     // Records numbered but not read belong to the spans around them.
     for lost in lost_runs(numbered) {
@@ -372,45 +372,50 @@ struct SpanSet {
 }
 
 impl SpanSet {
+    /// Adds a record of `origin` at `time` to its span.
     fn saw(&mut self, origin: &Arc<Origin>, time: Timestamp) {
-        if origin.channel.is_empty() || time == Timestamp::from_filetime(0) {
-            return;
-        }
-        match self
-            .spans
-            .iter_mut()
-            .find(|(o, ..)| Arc::ptr_eq(o, origin) || **o == **origin)
-        {
-            Some((_, first, last, count)) => {
-                *first = (*first).min(time);
-                *last = (*last).max(time);
-                *count += 1;
-            }
-            None => self.spans.push((origin.clone(), time, time, 1)),
-        }
+        self.extend(
+            &origin.channel,
+            time,
+            |o| Arc::ptr_eq(o, origin) || **o == **origin,
+            || origin.clone(),
+        );
     }
 
+    /// [`SpanSet::saw`] for an origin known by its names: allocated only when first seen.
     fn saw_named(&mut self, channel: &str, computer: &str, time: Timestamp) {
+        self.extend(
+            channel,
+            time,
+            |o| o.channel == channel && o.computer == computer,
+            || {
+                Arc::new(Origin {
+                    channel: channel.to_string(),
+                    computer: computer.to_string(),
+                })
+            },
+        );
+    }
+
+    /// Widens the span `is` finds to `time`, or starts one for the origin `new` gives. Records
+    /// without a channel or with a blank (1601) time belong to no span.
+    fn extend(
+        &mut self,
+        channel: &str,
+        time: Timestamp,
+        is: impl Fn(&Arc<Origin>) -> bool,
+        new: impl FnOnce() -> Arc<Origin>,
+    ) {
         if channel.is_empty() || time == Timestamp::from_filetime(0) {
             return;
         }
-        match self
-            .spans
-            .iter_mut()
-            .find(|(o, ..)| o.channel == channel && o.computer == computer)
-        {
+        match self.spans.iter_mut().find(|(o, ..)| is(o)) {
             Some((_, first, last, count)) => {
                 *first = (*first).min(time);
                 *last = (*last).max(time);
                 *count += 1;
             }
-            None => {
-                let origin = Arc::new(Origin {
-                    channel: channel.to_string(),
-                    computer: computer.to_string(),
-                });
-                self.spans.push((origin, time, time, 1));
-            }
+            None => self.spans.push((new(), time, time, 1)),
         }
     }
 
