@@ -346,7 +346,7 @@ fn format_offset(minutes: i32) -> String {
 }
 
 /// Host names match ignoring case, and a short name matches the first label of an FQDN.
-fn same_host(a: &str, b: &str) -> bool {
+pub(crate) fn same_host(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
     if a.is_empty() || b.is_empty() {
         return false;

@@ -251,7 +251,6 @@ fn settle_hinted_hosts(sources: &[Source], outcomes: &mut [ReadOutcome]) {
             }
         }
     }
-    let short = |name: &str| name.split('.').next().unwrap_or(name).to_ascii_lowercase();
     for (source, outcome) in sources.iter().zip(outcomes.iter_mut()) {
         let Some(hint) = source.host_hint.as_deref() else {
             continue;
@@ -268,7 +267,7 @@ fn settle_hinted_hosts(sources: &[Source], outcomes: &mut [ReadOutcome]) {
             None => continue,
         };
         // The folder already names this computer: nothing to settle.
-        if short(computer) == short(hint) {
+        if crate::firewall_log::same_host(computer, hint) {
             continue;
         }
         for event in &mut outcome.events {
@@ -330,24 +329,15 @@ pub fn sort_events(events: &mut [Event]) {
     keyed.sort_unstable();
     let mut order: Vec<usize> = keyed.iter().map(|&(_, i)| i).collect();
     let mut start = 0;
-    while start < keyed.len() {
-        let time = keyed.get(start).map(|&(t, _)| t);
-        let end = start
-            + keyed
-                .get(start..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|&&(t, _)| Some(t) == time)
-                .count();
-        if end - start > 1
-            && let Some(run) = order.get_mut(start..end)
-        {
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let end = start + run.len();
+        if let Some(run) = order.get_mut(start..end).filter(|run| run.len() > 1) {
             run.sort_by(|&a, &b| match (events.get(a), events.get(b)) {
                 (Some(x), Some(y)) => event_order(x, y),
                 _ => a.cmp(&b),
             });
         }
-        start = end.max(start + 1);
+        start = end;
     }
     // Position j receives the event at order[j]: each cycle of the permutation is walked once,
     // carrying its first event along; a placed position points at itself.
