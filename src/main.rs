@@ -180,18 +180,16 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
     // path must not cost the responder a report); into an empty folder it writes the report of
     // what could not be read.
     let keep_earlier = nothing && !args.json && outputs::earlier_outputs_in(&args.out);
-    let written = if args.json || keep_earlier {
-        None
-    } else {
+    let write = !(args.json || keep_earlier);
+    if write {
         let stage = bars.stage("writing outputs");
-        let written = on_pool(pool.as_ref(), || {
+        on_pool(pool.as_ref(), || {
             outputs::write_all(&args.out, &analysed, &report, zone)
         })?;
         if let Some(s) = stage {
             s.finish_and_clear();
         }
-        Some(written)
-    };
+    }
     let run_summary = || {
         summary::render(
             &report,
@@ -207,10 +205,10 @@ fn analyze(args: AnalyzeArgs) -> Result<ExitCode> {
         }
     } else if !args.read.quiet {
         say(run_summary())?;
-        if let Some(written) = written {
+        if write {
             say(format!(
                 "Wrote {} to {}",
-                written.join(", "),
+                outputs::FILES.join(", "),
                 args.out.display()
             ))?;
         }

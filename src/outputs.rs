@@ -17,14 +17,14 @@ use rdpsleuth_timelines::export::parquet::write_parquet_rows;
 use crate::report::write_report;
 use crate::zone::DisplayZone;
 
-/// Writes every output; returns the file names written. `zone` is the display zone of the
-/// HTML report (the data files stay UTC).
+/// Writes every output ([`FILES`]). `zone` is the display zone of the HTML report (the data
+/// files stay UTC).
 pub fn write_all(
     dir: &Path,
     analysed: &Analysed,
     report: &Report,
     zone: DisplayZone,
-) -> Result<Vec<&'static str>> {
+) -> Result<()> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     let diagnosis = analysed.diagnoses.annotator(&analysed.timelines);
@@ -68,8 +68,7 @@ pub fn write_all(
         || rayon::join(parquet, || rayon::join(html, diagnoses)),
     );
     // The first failure, in the order the files are listed.
-    html.and(diagnoses).and(csv).and(jsonl).and(parquet)?;
-    Ok(FILES.to_vec())
+    html.and(diagnoses).and(csv).and(jsonl).and(parquet)
 }
 
 /// The names of the output files, in the order they are listed.
