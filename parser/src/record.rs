@@ -1,7 +1,9 @@
 //! The format-neutral record every reader fills, and its one conversion into an [`Event`].
 //!
 //! Readers (EVTX, XML export, evtx_dump JSON/JSONL) only extract text: the System values as
-//! they appear and the payload flattened by the naming rules of [`Fields`]. Everything the
+//! they appear and the payload flattened by the naming rules of [`Fields`]. (The EVTX reader,
+//! building records from their substitutions, hands System numbers over as numbers instead:
+//! [`SystemNumbers`].) Everything the
 //! exports disagree on — an `EventID` that is a number, a string or carries `Qualifiers`, numbers
 //! written as strings, absent System keys, GUID case, padding, empty values, hostile sizes — is
 //! settled here, once, so the same record gives the same [`Event`] from every format.
@@ -18,7 +20,8 @@ use crate::event::{
     TRUNCATION_MARK, Timestamp, parse_u64,
 };
 
-/// The System block of a record, as text. Every value is optional: classic events omit
+/// The System block of a record, as text (numbers also as [`SystemNumbers`] when the reader
+/// has them so). Every value is optional: classic events omit
 /// `Version`, `Opcode`, `Correlation` and `Execution` altogether.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RawSystem {
