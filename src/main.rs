@@ -29,7 +29,9 @@ use crate::zone::{DisplayZone, parse_host_offset, parse_time};
 /// mimalloc instead of the system allocator: the pipeline makes many small, short-lived
 /// allocations (field values, rows), which it serves with less work (on the public corpus,
 /// 10 % less user time for a whole run). Built without transparent huge pages (`no_thp`):
-/// zeroing 2 MiB pages on first touch cost more system time than it saved.
+/// zeroing 2 MiB pages on first touch cost more system time than it saved. Its version 2
+/// (`v2`) reuses freed memory sooner than version 3 here: on the public corpus a fifth less
+/// memory touched (peak RSS 133 → 110 MiB) and so fewer page faults.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

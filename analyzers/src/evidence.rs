@@ -8,7 +8,7 @@
 //! compiled regexes). A [`Finding`] is one (rule, cause) argument with its final weight;
 //! [`crate::score`] combines them.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -424,7 +424,7 @@ impl<'a> Analysis<'a> {
     pub fn new(timelines: &'a Timelines, coverage: &'a Coverage) -> Self {
         let hosts = timelines.hosts.len();
         let mut host_events: Vec<Vec<EventIndex>> = vec![Vec::new(); hosts];
-        let mut spans: Vec<HashMap<String, Span>> = vec![HashMap::new(); hosts];
+        let mut spans: Vec<HashMap<String, Span>> = vec![HashMap::default(); hosts];
         for (i, e) in timelines.events.iter().enumerate() {
             let Some(&h) = timelines.event_host.get(i) else {
                 continue;
@@ -466,7 +466,7 @@ impl<'a> Analysis<'a> {
                 span.last = span.last.max(c.last);
             }
         }
-        let mut rules_by_kind: HashMap<&'static str, Vec<&'static Rule>> = HashMap::new();
+        let mut rules_by_kind: HashMap<&'static str, Vec<&'static Rule>> = HashMap::default();
         for r in RULES {
             if let Trigger::Event { kind, .. } = r.trigger {
                 rules_by_kind.entry(kind).or_default().push(r);

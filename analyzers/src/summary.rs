@@ -12,8 +12,8 @@
 //! Example: `Schannel 36870 on SRV01: fatal error accessing the TLS server credential private
 //! key — 0x8009030D SEC_E_UNKNOWN_CREDENTIALS, state 10001`.
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rdpsleuth_parser::Event;
@@ -263,7 +263,7 @@ type MessageRow = (&'static str, &'static [u32], &'static str);
 fn kind_index() -> &'static KindIndex {
     static INDEX: OnceLock<KindIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index = KindIndex::new();
+        let mut index = KindIndex::default();
         for (kind, label) in KIND_LABELS {
             index.entry(kind).or_default().0.get_or_insert(label);
         }

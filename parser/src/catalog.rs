@@ -9,7 +9,7 @@
 //! and id, then [`Catalog::keep`] on the rendered fields for the few high-volume ids (WFP, logons,
 //! key operations) where only the RDP-related records are kept.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -747,8 +747,8 @@ impl Catalog {
 
     /// A catalog that treats these TCP/UDP ports as RDP (for hosts on a custom port).
     pub fn with_rdp_ports(ports: &[u16]) -> Catalog {
-        let mut by_channel_id: HashMap<(String, u32), Vec<u16>> = HashMap::new();
-        let mut any_id_by_channel: HashMap<String, Vec<u16>> = HashMap::new();
+        let mut by_channel_id: HashMap<(String, u32), Vec<u16>> = HashMap::default();
+        let mut any_id_by_channel: HashMap<String, Vec<u16>> = HashMap::default();
         let mut pattern_channel = Vec::new();
         let mut provider_patterns = Vec::new();
         let mut id_bits = vec![0u64; 65536 / 64];
@@ -831,8 +831,8 @@ impl Catalog {
     /// The entry matching a record's channel, provider and id, if any.
     pub fn lookup(&self, channel: &str, provider: &str, event_id: u32) -> Option<EventKind> {
         let lower = channel.to_ascii_lowercase();
-        let listed = self.by_channel_id.get(&(lower.clone(), event_id));
         let any = self.any_id_by_channel.get(&lower);
+        let listed = self.by_channel_id.get(&(lower, event_id));
         let patterned = self
             .pattern_channel
             .iter()

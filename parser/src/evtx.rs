@@ -29,8 +29,7 @@
 //! read feeds the channel span of its report (its `TimeCreated`; blank 1601 times are left
 //! out); failed chunks and records become located errors and the rest is read.
 
-use std::fs::File;
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::io::{Cursor, Read, Seek};
 use std::sync::{Arc, Mutex};
 
 use evtx::err::EvtxError;
@@ -191,18 +190,30 @@ pub fn read_counted(
     opts: &ReadOptions,
     selection: Selection,
 ) -> (ReadOutcome, RenderCount) {
-    let mut count = RenderCount::default();
-    let mut report = InputReport::new(source);
-    let (input, size) = match data {
+    match data {
         SourceData::File(file) => {
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            (EvtxInput::File(file), size)
+            read_input(source, file, size, opts, selection)
         }
         SourceData::Bytes(bytes) => {
             let size = bytes.len() as u64;
-            (EvtxInput::Memory(Cursor::new(bytes)), size)
+            read_input(source, Cursor::new(bytes), size, opts, selection)
         }
-    };
+    }
+}
+
+/// Reads an EVTX input of `size` bytes. Generic over the input, so that a file is read
+/// through the standard library's own reader, which fills each chunk's buffer without
+/// zeroing it first.
+fn read_input<R: Read + Seek>(
+    source: &Source,
+    input: R,
+    size: u64,
+    opts: &ReadOptions,
+    selection: Selection,
+) -> (ReadOutcome, RenderCount) {
+    let mut count = RenderCount::default();
+    let mut report = InputReport::new(source);
     // Compact XML: a third of the indented size, for the same values.
     let settings = ParserSettings::default()
         .validate_checksums(false)
@@ -332,30 +343,6 @@ pub fn channel_of_file_name(display: &str) -> Option<String> {
     let stem = decoded.get(..stem_len)?.replace("%4", "/");
     let stem = stem.trim();
     (!stem.is_empty()).then(|| stem.to_string())
-}
-
-/// The bytes of an EVTX source.
-enum EvtxInput {
-    File(File),
-    Memory(Cursor<Vec<u8>>),
-}
-
-impl Read for EvtxInput {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            EvtxInput::File(f) => f.read(buf),
-            EvtxInput::Memory(c) => c.read(buf),
-        }
-    }
-}
-
-impl Seek for EvtxInput {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        match self {
-            EvtxInput::File(f) => f.seek(pos),
-            EvtxInput::Memory(c) => c.seek(pos),
-        }
-    }
 }
 
 /// The channel and computer a template writes.
@@ -778,6 +765,7 @@ impl ChunkReader<'_> {
         } else {
             None
         };
+
         let cannot_parse = |e: evtx::err::ChunkError, out: &mut ChunkOutcome| {
             let mut error = InputError::new(format!("{label} cannot be parsed: {}", chain(&e)));
             error.offset = offset;

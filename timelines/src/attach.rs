@@ -20,7 +20,7 @@
 //!   ([`CONTEXT_WINDOWS`]: seconds for TLS and packet filtering, days for certificate renewal
 //!   failures and firewall rule changes), the nearest [`CONTEXT_PER_KIND`] per kind kept.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use rdpsleuth_parser::{Event, Timestamp};
@@ -218,13 +218,13 @@ pub fn join_host_events(
         })
         .collect();
     anchors.sort();
-    let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+    let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::default();
     for (h, half) in halves.iter().enumerate() {
         if let Some(ip) = half.conn.client_ip {
             by_ip.entry(ip).or_default().push(h);
         }
     }
-    let mut by_logon: HashMap<u64, usize> = HashMap::new();
+    let mut by_logon: HashMap<u64, usize> = HashMap::default();
     let empty: Vec<usize> = Vec::new();
 
     for &i in host_events {
@@ -461,7 +461,7 @@ impl ContextIndex {
         owner: &[Option<usize>],
     ) -> ContextIndex {
         let mut per_host: Vec<HashMap<&'static str, Vec<(Timestamp, EventIndex)>>> =
-            (0..hosts).map(|_| HashMap::new()).collect();
+            (0..hosts).map(|_| HashMap::default()).collect();
         for (i, e) in events.iter().enumerate() {
             if owner.get(i).is_some_and(Option::is_some) {
                 continue;
@@ -950,7 +950,7 @@ mod tests {
             &mut halves,
             &ips,
             &[3389],
-            &HashSet::new(),
+            &HashSet::default(),
         );
         let pos = |id: u32| events.iter().position(|e| e.event_id == id).unwrap();
         assert!(halves[0].owned.contains(&(pos(6041), Relation::Address)));
@@ -1011,7 +1011,7 @@ mod tests {
             &mut halves,
             &[vec![], vec![]],
             &[3389],
-            &HashSet::new(),
+            &HashSet::default(),
         );
         let at_ms = |id: u32, ms: i64| {
             events

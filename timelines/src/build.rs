@@ -8,7 +8,9 @@
 //! context in parallel. Every parallel step collects in input order, so the result does not
 //! depend on the number of threads.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::HashSet;
 use std::net::IpAddr;
 
 use rayon::prelude::*;

@@ -6,7 +6,9 @@
 //! bundle say which computer that is), the resolution of a target as typed on a client (name,
 //! FQDN or IP) to a host, and the addresses learned from each host's own events.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 use rdpsleuth_parser::{Event, Format, InputReport};
@@ -67,7 +69,7 @@ fn folder_of(path: &str) -> &str {
 /// several computers are seen, the one whose short name is the hint wins, else the one with the
 /// most records. Inputs whose bundle shows no computer keep their hint.
 pub fn hint_targets(reports: &[InputReport]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for report in reports.iter().filter(|r| r.format == Format::FirewallLog) {
         let hint = report.host.as_deref().map(str::trim).unwrap_or("");
         let folder = folder_of(&report.path);
@@ -152,7 +154,7 @@ impl Identity {
             hints: BTreeSet<String>,
         }
         // Each distinct (name, hint) is seen once per event but keyed once.
-        let mut slot_of: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+        let mut slot_of: HashMap<(&str, Option<&str>), usize> = HashMap::default();
         let mut slots: Vec<(&str, Option<&str>, u64)> = Vec::new();
         let mut event_slots: Vec<usize> = Vec::with_capacity(events.len());
         for e in events {
@@ -190,8 +192,8 @@ impl Identity {
             slot_keys.push(key);
         }
         let mut hosts = Vec::with_capacity(builders.len());
-        let mut id_of_key = HashMap::new();
-        let mut by_alias = HashMap::new();
+        let mut id_of_key = HashMap::default();
+        let mut by_alias = HashMap::default();
         for (id, (key, b)) in builders.into_iter().enumerate() {
             let name = preferred_name(b.names.iter().map(|(n, c)| (*n, *c)))
                 .map(|n| n.trim().to_string())
@@ -235,7 +237,7 @@ impl Identity {
             hosts,
             event_host,
             by_alias,
-            by_ip: HashMap::new(),
+            by_ip: HashMap::default(),
         };
         // A host whose name is an IP literal has that address.
         let literal: Vec<(HostId, IpAddr)> = identity
@@ -350,7 +352,7 @@ mod tests {
             corets("srv01.CORP.local", None, 129, 2, &[]),
             client("WS1", None, 1024, 3, &[("Value", "srv01")]),
         ];
-        let id = Identity::new(&events, &HashMap::new());
+        let id = Identity::new(&events, &HashMap::default());
         assert_eq!(id.hosts.len(), 2);
         assert_eq!(id.event_host, vec![0, 0, 0, 1]);
         assert!(id.hosts[0].name.eq_ignore_ascii_case("srv01.corp.local"));

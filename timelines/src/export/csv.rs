@@ -18,7 +18,7 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
-use super::text::{is_formula_start, push_iso7};
+use super::text::{first_of, is_formula_start, push_iso7};
 use super::{
     Annotator, CHUNK_ROWS, ExportError, ExportOptions, RUN_ROWS, Row, lane_name, outcome_name,
     push_fields_json, relation_name, rows_with, seconds_text,
@@ -52,9 +52,10 @@ pub const COLUMNS: &[&str] = &[
 fn cell(out: &mut String, value: &str) {
     let guard = value.chars().next().is_some_and(is_formula_start);
     // Bytes, not characters: the four are ASCII and never part of a longer character.
-    let quote = value
-        .bytes()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    let quote = first_of(value.as_bytes(), |b| {
+        (b == b',') | (b == b'"') | (b == b'\n') | (b == b'\r')
+    })
+    .is_some();
     if quote {
         out.push('"');
     }
@@ -63,8 +64,7 @@ fn cell(out: &mut String, value: &str) {
     }
     if quote {
         let mut rest = value;
-        // A byte search: '"' is ASCII and never part of a longer character.
-        while let Some(i) = rest.bytes().position(|b| b == b'"') {
+        while let Some(i) = memchr::memchr(b'"', rest.as_bytes()) {
             out.push_str(rest.get(..=i).unwrap_or(""));
             out.push('"');
             rest = rest.get(i + 1..).unwrap_or("");

@@ -110,12 +110,9 @@ impl RowKeys {
     }
 }
 
-/// Appends `,"key":` (or `"key":` first).
+/// Appends `,"key":` (every key but the first, `message`, which `render` writes itself).
 fn key(out: &mut String, k: &str) {
-    if !out.ends_with('{') {
-        out.push(',');
-    }
-    out.push('"');
+    out.push_str(",\"");
     out.push_str(k);
     out.push_str("\":");
 }
@@ -131,8 +128,8 @@ fn text_value(out: &mut String, k: &str, value: Option<&str>) {
 /// Appends one row to `out`.
 fn render(row: &Row<'_>, annotator: &dyn Annotator, out: &mut String, keys: &mut RowKeys) {
     let e = row.event;
-    out.push('{');
-    text_value(out, "message", Some(&annotator.line(row.index, e)));
+    out.push_str("{\"message\":");
+    push_json_str(out, &annotator.line(row.index, e), true);
     key(out, "datetime");
     out.push('"');
     push_iso_micros(out, e.time);

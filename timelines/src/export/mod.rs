@@ -58,7 +58,7 @@ fn line_of(message: String) -> String {
     // Control characters are the ASCII ones and U+0080–U+009F (encoded 0xC2 0x80–0x9F); a
     // message of at most MAX_MESSAGE_CHARS bytes has at most as many characters.
     let bytes = message.as_bytes();
-    let maybe_control = bytes.iter().any(|&b| b < 0x20 || b == 0x7f || b == 0xc2);
+    let maybe_control = text::first_of(bytes, |b| (b < 0x20) | (b == 0x7f) | (b == 0xc2)).is_some();
     let maybe_long = bytes.len() > MAX_MESSAGE_CHARS;
     if (maybe_control && message.contains(|c: char| c.is_control()))
         || (maybe_long && message.chars().count() > MAX_MESSAGE_CHARS)
@@ -319,14 +319,23 @@ pub fn rows_with<'a>(t: &'a Timelines, opts: &ExportOptions) -> Vec<Row<'a>> {
             .and_then(|&h| t.hosts.get(h))
             .map_or("", |h| h.name.as_str())
     };
-    let mut out = Vec::new();
+    let with_context = |c: &Connection| match opts.context {
+        ContextRows::None => false,
+        ContextRows::Failed => c.outcome == crate::model::Outcome::Failed,
+        ContextRows::All => true,
+    };
+    // Sized once: the rows are many (one per event and connection entry) and large.
+    let owned = |i: usize| t.owner.get(i).is_some_and(Option::is_some);
+    let unowned = (0..t.events.len()).filter(|&i| !owned(i)).count();
+    let entries: usize = t
+        .connections
+        .iter()
+        .map(|c| c.entries.len() + if with_context(c) { c.context.len() } else { 0 })
+        .sum();
+    let mut out = Vec::with_capacity(entries + unowned);
     for c in &t.connections {
-        let with_context = match opts.context {
-            ContextRows::None => false,
-            ContextRows::Failed => c.outcome == crate::model::Outcome::Failed,
-            ContextRows::All => true,
-        };
-        let context: &[crate::model::TimelineEntry] = if with_context { &c.context } else { &[] };
+        let context: &[crate::model::TimelineEntry] =
+            if with_context(c) { &c.context } else { &[] };
         let mut entries: Vec<_> = c.entries.iter().chain(context).collect();
         entries.sort_by(|a, b| {
             a.time
@@ -351,7 +360,7 @@ pub fn rows_with<'a>(t: &'a Timelines, opts: &ExportOptions) -> Vec<Row<'a>> {
         }
     }
     for (i, event) in t.events.iter().enumerate() {
-        if t.owner.get(i).is_some_and(Option::is_some) {
+        if owned(i) {
             continue;
         }
         let offset = t

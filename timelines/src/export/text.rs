@@ -54,18 +54,39 @@ pub fn push_json_str(out: &mut String, s: &str, guard: bool) {
 /// The index of the first byte a JSON string must escape: a quote, a backslash or a control
 /// character.
 fn first_to_escape(bytes: &[u8]) -> Option<usize> {
-    const BLOCK: usize = 16;
-    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
-    let mut at = 0;
-    for block in bytes.chunks(BLOCK) {
-        // No early exit inside a block, so that the test is done on all its bytes at once.
-        if block.iter().fold(false, |any, &b| any | special(b)) {
-            return block.iter().position(|&b| special(b)).map(|i| at + i);
-        }
-        at += block.len();
-    }
-    None
+    first_of(bytes, |b| (b < 0x20) | (b == b'"') | (b == b'\\'))
 }
+
+/// The index of the first byte of `bytes` that is `special`, tested 16 bytes at a time.
+pub(crate) fn first_of(bytes: &[u8], special: impl Fn(u8) -> bool) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let blocks = bytes.chunks_exact(BLOCK);
+    let tail = blocks.remainder();
+    for (n, block) in blocks.enumerate() {
+        // Fixed-size blocks without an early exit: the test runs on all 16 bytes at once.
+        let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
+            break;
+        };
+        if block.iter().fold(0u8, |any, &b| any | u8::from(special(b))) != 0 {
+            return block
+                .iter()
+                .position(|&b| special(b))
+                .map(|i| n * BLOCK + i);
+        }
+    }
+    // The last bytes as a block too, filled up with a byte no test takes for special.
+    debug_assert!(!special(FILLER));
+    let mut last = [FILLER; BLOCK];
+    last.get_mut(..tail.len())?.copy_from_slice(tail);
+    if last.iter().fold(0u8, |any, &b| any | u8::from(special(b))) == 0 {
+        return None;
+    }
+    let at = bytes.len() - tail.len();
+    tail.iter().position(|&b| special(b)).map(|i| at + i)
+}
+
+/// What [`first_of`] fills its last block with: a letter, special to none of its callers.
+const FILLER: u8 = b'a';
 
 /// Writes `value` as `width` decimal digits (zero-padded, high digits dropped) into `slot`.
 fn put_digits(slot: &mut [u8], mut value: u32) {
@@ -205,6 +226,26 @@ impl OneLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_of_finds_the_first_special_byte_wherever_it_is() {
+        let special = |b: u8| (b < 0x20) | (b == b'"');
+        // Every length around the 16-byte blocks, with the special byte at every place (and
+        // a second one after it), and none at all.
+        for len in 0..50 {
+            assert_eq!(first_of(&vec![b'x'; len], special), None, "{len}");
+            for at in 0..len {
+                let mut bytes = vec![b'x'; len];
+                bytes[at] = b'"';
+                if at + 3 < len {
+                    bytes[at + 3] = b'\n';
+                }
+                assert_eq!(first_of(&bytes, special), Some(at), "{len} {at}");
+            }
+        }
+        assert_eq!(first_of(b"0123456789abcdefxy\"", special), Some(18));
+        assert_eq!(first_of(b"xyz", |b| b == b'z'), Some(2));
+    }
 
     #[test]
     fn json_strings_match_serde() {
