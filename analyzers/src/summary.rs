@@ -254,11 +254,9 @@ pub static MESSAGES: &[(&str, &[u32], &str)] = &[
     ("gateway", &[], "gateway[ user {Username}][ from {IpAddress}][ to {Resource}][: error {ErrorCode}]"),
 ];
 
-/// [`KIND_LABELS`] and [`MESSAGES`] by kind: the label, and the message rows in table order.
-type KindIndex = HashMap<&'static str, (Option<&'static str>, Vec<&'static MessageRow>)>;
-
-/// One row of [`MESSAGES`].
-type MessageRow = (&'static str, &'static [u32], &'static str);
+/// [`KIND_LABELS`] and [`MESSAGES`] by kind: the label, and the message rows in table order
+/// (their ids and their templates, split into pieces).
+type KindIndex = HashMap<&'static str, (Option<&'static str>, Vec<(&'static [u32], Vec<Piece>)>)>;
 
 fn kind_index() -> &'static KindIndex {
     static INDEX: OnceLock<KindIndex> = OnceLock::new();
@@ -267,8 +265,12 @@ fn kind_index() -> &'static KindIndex {
         for (kind, label) in KIND_LABELS {
             index.entry(kind).or_default().0.get_or_insert(label);
         }
-        for row in MESSAGES {
-            index.entry(row.0).or_default().1.push(row);
+        for (kind, ids, template) in MESSAGES {
+            index
+                .entry(kind)
+                .or_default()
+                .1
+                .push((ids, pieces(template)));
         }
         index
     })
@@ -276,21 +278,26 @@ fn kind_index() -> &'static KindIndex {
 
 /// The label and the message template of an event (the first row of its kind that lists its
 /// id or lists none), as a scan of the tables finds them.
-fn label_and_template(kind: &str, event_id: u32) -> (Option<&'static str>, Option<&'static str>) {
+fn label_and_template(
+    kind: &str,
+    event_id: u32,
+) -> (Option<&'static str>, Option<&'static [Piece]>) {
     let Some((label, rows)) = kind_index().get(kind) else {
         return (None, None);
     };
     let template = rows
         .iter()
-        .find(|(_, ids, _)| ids.is_empty() || ids.contains(&event_id))
-        .map(|(.., t)| *t);
+        .find(|(ids, _)| ids.is_empty() || ids.contains(&event_id))
+        .map(|(_, pieces)| pieces.as_slice());
     (*label, template)
 }
 
 /// The short name of a host (`SRV01.corp.local` → `SRV01`), unless it is an address.
 pub fn short_host(host: &str) -> &str {
     let h = host.trim();
-    if h.parse::<std::net::IpAddr>().is_ok() {
+    // Only a name of digits and dots, or one with a colon, can be an address.
+    let maybe_address = h.contains(':') || h.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if maybe_address && h.parse::<std::net::IpAddr>().is_ok() {
         return h;
     }
     h.split('.').next().filter(|s| !s.is_empty()).unwrap_or(h)
@@ -472,81 +479,132 @@ fn render(e: &Event, field: &str, value: &str, decoder: &str) -> Option<String> 
     })
 }
 
-/// The value of one placeholder spec (`Field`, `A|B`, `Field:decoder`), or `None` when no
-/// field of it is present. With alternatives, a zero code is skipped in favour of the next one
-/// (4625 `SubStatus` 0x0 → `Status`).
-fn placeholder<'e>(e: &'e Event, spec: &str) -> Option<Cow<'e, str>> {
-    let (names, decoder) = match spec.rsplit_once(':') {
-        Some((n, d))
-            if !d.is_empty()
-                && d.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) =>
-        {
-            (n, Some(d))
-        }
-        _ => (spec, None),
-    };
-    let mut alternatives = names.split('|').peekable();
-    while let Some(name) = alternatives.next() {
-        let Some(v) = raw(e, name) else {
-            continue;
-        };
-        let last = alternatives.peek().is_none();
-        if !last && matches!(decoder, Some("status" | "hresult")) && error_code(v) == Some(0) {
-            continue;
-        }
-        return Some(match decoder {
-            Some(d) => render(e, name, v, d).map_or(Cow::Borrowed(v), Cow::Owned),
-            None => Cow::Borrowed(v),
-        });
-    }
-    None
+/// A message template, split once into the pieces [`fill`] writes.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    /// Text written as it is.
+    Text(&'static str),
+    /// A placeholder: `Field`, `A|B` or `Field:decoder`.
+    Slot(Slot),
+    /// `[ … ]`: dropped whole when a placeholder inside it is missing.
+    Group(Vec<Piece>),
 }
 
-/// Appends a template without optional groups, its placeholders filled; returns whether one
-/// was missing (and shown as `?`).
-fn fill_plain(e: &Event, template: &str, out: &mut String) -> bool {
-    let mut missing = false;
+/// A placeholder's field names, tried in turn, and the decoder of its value.
+#[derive(Debug, PartialEq)]
+struct Slot {
+    names: Vec<&'static str>,
+    decoder: Option<&'static str>,
+}
+
+impl Slot {
+    /// The placeholder of a spec (`Field`, `A|B`, `Field:decoder`).
+    fn parse(spec: &'static str) -> Slot {
+        let (names, decoder) = match spec.rsplit_once(':') {
+            Some((n, d))
+                if !d.is_empty()
+                    && d.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) =>
+            {
+                (n, Some(d))
+            }
+            _ => (spec, None),
+        };
+        Slot {
+            names: names.split('|').collect(),
+            decoder,
+        }
+    }
+
+    /// The value, or `None` when no field of it is present. With alternatives, a zero code is
+    /// skipped in favour of the next one (4625 `SubStatus` 0x0 → `Status`).
+    fn value<'e>(&self, e: &'e Event) -> Option<Cow<'e, str>> {
+        let mut alternatives = self.names.iter().peekable();
+        while let Some(&name) = alternatives.next() {
+            let Some(v) = raw(e, name) else {
+                continue;
+            };
+            let last = alternatives.peek().is_none();
+            if !last
+                && matches!(self.decoder, Some("status" | "hresult"))
+                && error_code(v) == Some(0)
+            {
+                continue;
+            }
+            return Some(match self.decoder {
+                Some(d) => render(e, name, v, d).map_or(Cow::Borrowed(v), Cow::Owned),
+                None => Cow::Borrowed(v),
+            });
+        }
+        None
+    }
+}
+
+/// The pieces of a template without optional groups: text and `{placeholders}` (a `{` that
+/// is never closed is text).
+fn plain_pieces(template: &'static str, pieces: &mut Vec<Piece>) {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(rest.get(..open).unwrap_or(""));
+        let before = rest.get(..open).unwrap_or("");
         let after = rest.get(open + 1..).unwrap_or("");
         let Some(close) = after.find('}') else {
-            out.push_str(rest.get(open..).unwrap_or(""));
-            return missing;
+            break;
         };
-        let spec = after.get(..close).unwrap_or("");
+        if !before.is_empty() {
+            pieces.push(Piece::Text(before));
+        }
+        pieces.push(Piece::Slot(Slot::parse(after.get(..close).unwrap_or(""))));
         rest = after.get(close + 1..).unwrap_or("");
-        match placeholder(e, spec) {
-            Some(v) => clean_into(out, &v),
-            None => {
-                missing = true;
-                out.push('?');
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+}
+
+/// The pieces of a template: `[ … ]` groups hold their own (from a `[` that is never closed
+/// on, the rest is plain template).
+fn pieces(template: &'static str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('[') {
+        plain_pieces(rest.get(..open).unwrap_or(""), &mut out);
+        let after = rest.get(open + 1..).unwrap_or("");
+        let Some(close) = after.find(']') else {
+            plain_pieces(rest.get(open..).unwrap_or(""), &mut out);
+            return out;
+        };
+        let mut group = Vec::new();
+        plain_pieces(after.get(..close).unwrap_or(""), &mut group);
+        out.push(Piece::Group(group));
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    plain_pieces(rest, &mut out);
+    out
+}
+
+/// Appends the pieces, filled (a missing placeholder shows as `?`, a group with one is
+/// dropped); returns whether a placeholder outside groups was missing.
+fn fill(e: &Event, pieces: &[Piece], out: &mut String) -> bool {
+    let mut missing = false;
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Slot(slot) => match slot.value(e) {
+                Some(v) => clean_into(out, &v),
+                None => {
+                    missing = true;
+                    out.push('?');
+                }
+            },
+            Piece::Group(group) => {
+                let start = out.len();
+                if fill(e, group, out) {
+                    out.truncate(start);
+                }
             }
         }
     }
-    out.push_str(rest);
     missing
-}
-
-/// Appends one template, filled: `[ … ]` groups are dropped when a placeholder inside them is
-/// missing.
-fn fill_into(e: &Event, template: &str, out: &mut String) {
-    let mut rest = template;
-    while let Some(open) = rest.find('[') {
-        fill_plain(e, rest.get(..open).unwrap_or(""), out);
-        let after = rest.get(open + 1..).unwrap_or("");
-        let Some(close) = after.find(']') else {
-            fill_plain(e, rest.get(open..).unwrap_or(""), out);
-            return;
-        };
-        let group_start = out.len();
-        if fill_plain(e, after.get(..close).unwrap_or(""), out) {
-            out.truncate(group_start);
-        }
-        rest = after.get(close + 1..).unwrap_or("");
-    }
-    fill_plain(e, rest, out);
 }
 
 /// Extra decoding some events deserve beyond their template.
@@ -583,7 +641,9 @@ pub fn summarize(e: &Event) -> String {
     clean_into(&mut line, short_host(&e.host));
     line.push_str(": ");
     match template {
-        Some(t) => fill_into(e, t, &mut line),
+        Some(pieces) => {
+            fill(e, pieces, &mut line);
+        }
         None => match e.rendering.as_ref().and_then(|r| r.message.as_deref()) {
             Some(message) => clean_into(&mut line, message),
             None => {
@@ -608,6 +668,40 @@ pub fn summarize(e: &Event) -> String {
 mod tests {
     use super::*;
     use crate::testutil::*;
+
+    #[test]
+    fn templates_are_split_into_text_placeholders_and_groups() {
+        let slot = |names: &[&'static str], decoder| {
+            Piece::Slot(Slot {
+                names: names.to_vec(),
+                decoder,
+            })
+        };
+        assert_eq!(
+            pieces("gateway[ user {Username}][: error {SubStatus|Status:status}] end"),
+            vec![
+                Piece::Text("gateway"),
+                Piece::Group(vec![Piece::Text(" user "), slot(&["Username"], None)]),
+                Piece::Group(vec![
+                    Piece::Text(": error "),
+                    slot(&["SubStatus", "Status"], Some("status")),
+                ]),
+                Piece::Text(" end"),
+            ]
+        );
+        // Not a decoder: the whole spec names the field.
+        assert_eq!(pieces("{A:B C}"), vec![slot(&["A:B C"], None)]);
+        // Never closed: text, as far as the template goes.
+        assert_eq!(
+            pieces("a{b[c}d"),
+            vec![Piece::Text("a{b"), Piece::Text("[c}d")]
+        );
+        assert_eq!(
+            pieces("x[y{Z}"),
+            vec![Piece::Text("x"), Piece::Text("[y"), slot(&["Z"], None)]
+        );
+        assert_eq!(pieces(""), vec![]);
+    }
 
     #[test]
     fn values_are_cleaned_to_one_short_line() {

@@ -96,17 +96,6 @@ fn put_digits(slot: &mut [u8], mut value: u32) {
     }
 }
 
-fn push_padded(out: &mut String, value: u32, width: usize) {
-    let mut digits = [0u8; 10];
-    let n = width.clamp(1, digits.len());
-    // Values wider than `width` keep all their digits.
-    let needed = value.checked_ilog10().map_or(1, |l| l as usize + 1);
-    let n = n.max(needed);
-    let slot = digits.get_mut(..n).unwrap_or_default();
-    put_digits(slot, value);
-    out.push_str(std::str::from_utf8(slot).unwrap_or_default());
-}
-
 /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
 /// `civil_from_days`): year, month 1–12, day 1–31.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -122,8 +111,9 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// Appends `YYYY-MM-DDTHH:MM:SS`, or returns false for years outside 0–9999.
-fn push_date_time(out: &mut String, t: Timestamp) -> bool {
+/// Writes `YYYY-MM-DDTHH:MM:SS` over the first 19 bytes of `text` (which holds the
+/// separators), or returns false for years outside 0–9999.
+fn put_date_time(text: &mut [u8], t: Timestamp) -> bool {
     let secs = t.0.div_euclid(Timestamp::TICKS_PER_SECOND);
     let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
     let Ok(year) = u32::try_from(year) else {
@@ -133,7 +123,6 @@ fn push_date_time(out: &mut String, t: Timestamp) -> bool {
         return false;
     }
     let of_day = secs.rem_euclid(86_400) as u32;
-    let mut text = *b"0000-00-00T00:00:00";
     let mut put = |range: std::ops::Range<usize>, value: u32| {
         if let Some(slot) = text.get_mut(range) {
             put_digits(slot, value);
@@ -145,25 +134,28 @@ fn push_date_time(out: &mut String, t: Timestamp) -> bool {
     put(11..13, of_day / 3_600);
     put(14..16, of_day / 60 % 60);
     put(17..19, of_day % 60);
-    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
     true
 }
 
 /// Appends the time as [`Timestamp::to_rfc3339`] writes it (7 fractional digits, `Z`).
 pub fn push_iso7(out: &mut String, t: Timestamp) {
-    if !push_date_time(out, t) {
+    let mut text = *b"0000-00-00T00:00:00.0000000Z";
+    if !put_date_time(&mut text, t) {
         out.push_str(&t.to_rfc3339());
         return;
     }
-    out.push('.');
+    // Below 10^7: seven digits.
     let ticks = t.0.rem_euclid(Timestamp::TICKS_PER_SECOND);
-    push_padded(out, u32::try_from(ticks).unwrap_or(0), 7);
-    out.push('Z');
+    if let Some(slot) = text.get_mut(20..27) {
+        put_digits(slot, u32::try_from(ticks).unwrap_or(0));
+    }
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// Appends ISO 8601 with microseconds and `+00:00` (Timesketch's `datetime`).
 pub fn push_iso_micros(out: &mut String, t: Timestamp) {
-    if !push_date_time(out, t) {
+    let mut text = *b"0000-00-00T00:00:00.000000+00:00";
+    if !put_date_time(&mut text, t) {
         out.push_str(
             &t.to_chrono()
                 .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
@@ -171,10 +163,12 @@ pub fn push_iso_micros(out: &mut String, t: Timestamp) {
         );
         return;
     }
-    out.push('.');
+    // Below 10^6: six digits.
     let micros = t.0.rem_euclid(Timestamp::TICKS_PER_SECOND) / 10;
-    push_padded(out, u32::try_from(micros).unwrap_or(0), 6);
-    out.push_str("+00:00");
+    if let Some(slot) = text.get_mut(20..26) {
+        put_digits(slot, u32::try_from(micros).unwrap_or(0));
+    }
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// A message being built on one line: control characters become spaces, at most `max`
@@ -315,12 +309,16 @@ mod tests {
             let secs = first + day * 86_400 + (day * 7_919) % 86_400;
             let t = Timestamp(secs * Timestamp::TICKS_PER_SECOND + day % 10_000_000);
             let mut out = String::new();
-            assert!(push_date_time(&mut out, t));
-            assert_eq!(out, t.to_chrono().format("%Y-%m-%dT%H:%M:%S").to_string());
+            push_iso7(&mut out, t);
+            assert_eq!(out, t.to_rfc3339());
+            let mut out = String::new();
+            push_iso_micros(&mut out, t);
+            let chrono = t.to_chrono().format("%Y-%m-%dT%H:%M:%S%.6f+00:00");
+            assert_eq!(out, chrono.to_string());
         }
-        // Out of four digits: the caller falls back to chrono.
+        // Out of four digits: chrono writes them.
         for far in [Timestamp(i64::MAX), Timestamp(i64::MIN)] {
-            assert!(!push_date_time(&mut String::new(), far));
+            assert!(!put_date_time(&mut [0; 19], far));
             let mut out = String::new();
             push_iso7(&mut out, far);
             assert_eq!(out, far.to_rfc3339());
@@ -328,10 +326,6 @@ mod tests {
             push_iso_micros(&mut micros, far);
             assert!(!micros.is_empty());
         }
-        let mut out = String::new();
-        push_padded(&mut out, 12_345, 2);
-        push_padded(&mut out, 7, 3);
-        assert_eq!(out, "12345007");
     }
 
     #[test]
