@@ -126,16 +126,7 @@ pub fn ingest<P: AsRef<Path> + Sync>(
     opts: &IngestOptions,
     progress: &dyn Progress,
 ) -> Ingested {
-    // A pool of its own only when the caller's has another size.
-    let pool = match opts.threads {
-        0 => None,
-        n if n == rayon::current_num_threads() => None,
-        n => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
-    };
-    match &pool {
-        Some(pool) => pool.install(|| ingest_here(paths, opts, progress)),
-        None => ingest_here(paths, opts, progress),
-    }
+    crate::pool::with_threads(opts.threads, || ingest_here(paths, opts, progress))
 }
 
 fn ingest_here<P: AsRef<Path>>(

@@ -9,7 +9,8 @@
 //! * [`input`] — sources, format recognition and per-input reports;
 //! * [`discover`] — walking paths, folders and archives into sources;
 //! * [`evtx`], [`xml`], [`json`], [`firewall_log`] — the readers;
-//! * [`ingest`] — reading all sources in parallel; [`coverage`] — what each host's logs cover.
+//! * [`ingest`] — reading all sources in parallel; [`coverage`] — what each host's logs cover;
+//! * [`pool`] — the worker pool a stage runs on.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ mod flatten;
 pub mod ingest;
 pub mod input;
 pub mod json;
+pub mod pool;
 pub mod reader;
 pub mod record;
 mod text;

@@ -84,16 +84,7 @@ pub fn build(events: Vec<Event>, reports: &[InputReport]) -> Timelines {
 
 /// Builds the timelines.
 pub fn build_with(events: Vec<Event>, reports: &[InputReport], opts: &BuildOptions) -> Timelines {
-    // A pool of its own only when the caller's has another size.
-    if opts.threads > 0
-        && opts.threads != rayon::current_num_threads()
-        && let Ok(pool) = rayon::ThreadPoolBuilder::new()
-            .num_threads(opts.threads)
-            .build()
-    {
-        return pool.install(|| build_in_pool(events, reports, opts));
-    }
-    build_in_pool(events, reports, opts)
+    rdpsleuth_parser::pool::with_threads(opts.threads, || build_in_pool(events, reports, opts))
 }
 
 /// Sorts events and drops second reads of one record (the same EVTX record given twice, or
