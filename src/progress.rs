@@ -62,11 +62,7 @@ impl Progress for Bars {
     fn read(&self, source: &Source, _report: &InputReport) {
         if let Some(bar) = &self.reading {
             bar.inc(1);
-            let name = source
-                .display
-                .rsplit(['/', '\\', '!'])
-                .next()
-                .unwrap_or(&source.display);
+            let name = rdpsleuth_parser::input::file_name_of(&source.display);
             bar.set_message(name.chars().take(60).collect::<String>());
         }
     }

@@ -336,7 +336,7 @@ fn read_input<R: Read + Seek>(
 /// (and Velociraptor's `%254`) is `Microsoft-Windows-CAPI2/Operational`; `System.evtx` is
 /// `System`. The last component of a path or archive member is used.
 pub fn channel_of_file_name(display: &str) -> Option<String> {
-    let name = display.rsplit(['/', '\\', '!']).next()?;
+    let name = crate::input::file_name_of(display);
     let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
     let lower = decoded.to_ascii_lowercase();
     let stem_len = lower.strip_suffix(".evtx")?.len();

@@ -274,11 +274,7 @@ fn settle_hinted_hosts(sources: &[Source], outcomes: &mut [ReadOutcome]) {
 /// The computer among `computers` whose short name starts the file name of `display`, followed
 /// by `_`, `-`, `.` or a space (the longest such name; none when two are as long).
 fn named_in_file_name<'c>(display: &str, computers: &'c [Arc<str>]) -> Option<&'c Arc<str>> {
-    let file = display
-        .rsplit(['/', '\\', '!'])
-        .next()
-        .unwrap_or(display)
-        .to_ascii_lowercase();
+    let file = crate::input::file_name_of(display).to_ascii_lowercase();
     let mut best: Option<(usize, &Arc<str>)> = None;
     let mut tie = false;
     for computer in computers {

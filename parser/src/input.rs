@@ -204,6 +204,12 @@ pub struct Source {
     pub size: u64,
 }
 
+/// The file name of an input as displayed: the last component of its path or of its archive
+/// member (`case.zip!logs/System.evtx` → `System.evtx`), with `/` or `\\` separators.
+pub fn file_name_of(display: &str) -> &str {
+    display.rsplit(['/', '\\', '!']).next().unwrap_or(display)
+}
+
 /// A problem met while reading an input, with its place.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputError {
@@ -400,6 +406,16 @@ impl InputReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_of_paths_and_archive_members() {
+        assert_eq!(file_name_of("/case/SRV01/System.evtx"), "System.evtx");
+        assert_eq!(file_name_of("C:\\case\\pfirewall.log"), "pfirewall.log");
+        assert_eq!(file_name_of("case.zip!logs/Security.evtx"), "Security.evtx");
+        assert_eq!(file_name_of("case.zip!Security.evtx"), "Security.evtx");
+        assert_eq!(file_name_of("plain.evtx"), "plain.evtx");
+        assert_eq!(file_name_of("dir/"), "");
+    }
 
     #[test]
     fn sniffs_by_content() {
