@@ -88,7 +88,7 @@ pub(crate) fn first_of(bytes: &[u8], special: impl Fn(u8) -> bool) -> Option<usi
 /// What [`first_of`] fills its last block with: a letter, special to none of its callers.
 const FILLER: u8 = b'a';
 
-/// Writes `value` as `width` decimal digits (zero-padded, high digits dropped) into `slot`.
+/// Writes `value` in decimal over `slot`, zero-padded to its length (higher digits dropped).
 fn put_digits(slot: &mut [u8], mut value: u32) {
     for d in slot.iter_mut().rev() {
         *d = b'0' + (value % 10) as u8;
@@ -111,9 +111,10 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// Writes `YYYY-MM-DDTHH:MM:SS` over the first 19 bytes of `text` (which holds the
-/// separators), or returns false for years outside 0–9999.
-fn put_date_time(text: &mut [u8], t: Timestamp) -> bool {
+/// Writes `YYYY-MM-DDTHH:MM:SS.` and `digits` fractional digits over the start of `text`
+/// (which holds the separators and what follows), or returns false for years outside
+/// 0–9999.
+fn put_date_time(text: &mut [u8], t: Timestamp, digits: u32) -> bool {
     let secs = t.0.div_euclid(Timestamp::TICKS_PER_SECOND);
     let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
     let Ok(year) = u32::try_from(year) else {
@@ -123,6 +124,9 @@ fn put_date_time(text: &mut [u8], t: Timestamp) -> bool {
         return false;
     }
     let of_day = secs.rem_euclid(86_400) as u32;
+    // Ticks are 100 ns: seven digits, of which the first `digits` are written.
+    let ticks = t.0.rem_euclid(Timestamp::TICKS_PER_SECOND) as u32;
+    let fraction = ticks / 10u32.pow(7u32.saturating_sub(digits));
     let mut put = |range: std::ops::Range<usize>, value: u32| {
         if let Some(slot) = text.get_mut(range) {
             put_digits(slot, value);
@@ -134,41 +138,29 @@ fn put_date_time(text: &mut [u8], t: Timestamp) -> bool {
     put(11..13, of_day / 3_600);
     put(14..16, of_day / 60 % 60);
     put(17..19, of_day % 60);
+    put(20..20 + digits.min(7) as usize, fraction);
     true
 }
 
 /// Appends the time as [`Timestamp::to_rfc3339`] writes it (7 fractional digits, `Z`).
 pub fn push_iso7(out: &mut String, t: Timestamp) {
     let mut text = *b"0000-00-00T00:00:00.0000000Z";
-    if !put_date_time(&mut text, t) {
+    if put_date_time(&mut text, t, 7) {
+        out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    } else {
         out.push_str(&t.to_rfc3339());
-        return;
     }
-    // Below 10^7: seven digits.
-    let ticks = t.0.rem_euclid(Timestamp::TICKS_PER_SECOND);
-    if let Some(slot) = text.get_mut(20..27) {
-        put_digits(slot, u32::try_from(ticks).unwrap_or(0));
-    }
-    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// Appends ISO 8601 with microseconds and `+00:00` (Timesketch's `datetime`).
 pub fn push_iso_micros(out: &mut String, t: Timestamp) {
     let mut text = *b"0000-00-00T00:00:00.000000+00:00";
-    if !put_date_time(&mut text, t) {
-        out.push_str(
-            &t.to_chrono()
-                .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-                .to_string(),
-        );
-        return;
+    if put_date_time(&mut text, t, 6) {
+        out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    } else {
+        let chrono = t.to_chrono().format("%Y-%m-%dT%H:%M:%S%.6f+00:00");
+        out.push_str(&chrono.to_string());
     }
-    // Below 10^6: six digits.
-    let micros = t.0.rem_euclid(Timestamp::TICKS_PER_SECOND) / 10;
-    if let Some(slot) = text.get_mut(20..26) {
-        put_digits(slot, u32::try_from(micros).unwrap_or(0));
-    }
-    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// A message being built on one line: control characters become spaces, at most `max`
@@ -318,7 +310,7 @@ mod tests {
         }
         // Out of four digits: chrono writes them.
         for far in [Timestamp(i64::MAX), Timestamp(i64::MIN)] {
-            assert!(!put_date_time(&mut [0; 19], far));
+            assert!(!put_date_time(&mut [0; 27], far, 7));
             let mut out = String::new();
             push_iso7(&mut out, far);
             assert_eq!(out, far.to_rfc3339());
