@@ -765,7 +765,6 @@ impl ChunkReader<'_> {
         } else {
             None
         };
-
         let cannot_parse = |e: evtx::err::ChunkError, out: &mut ChunkOutcome| {
             let mut error = InputError::new(format!("{label} cannot be parsed: {}", chain(&e)));
             error.offset = offset;

@@ -324,15 +324,8 @@ pub fn rows_with<'a>(t: &'a Timelines, opts: &ExportOptions) -> Vec<Row<'a>> {
         ContextRows::Failed => c.outcome == crate::model::Outcome::Failed,
         ContextRows::All => true,
     };
-    // Sized once: the rows are many (one per event and connection entry) and large.
     let owned = |i: usize| t.owner.get(i).is_some_and(Option::is_some);
-    let unowned = (0..t.events.len()).filter(|&i| !owned(i)).count();
-    let entries: usize = t
-        .connections
-        .iter()
-        .map(|c| c.entries.len() + if with_context(c) { c.context.len() } else { 0 })
-        .sum();
-    let mut out = Vec::with_capacity(entries + unowned);
+    let mut out = Vec::new();
     for c in &t.connections {
         let context: &[crate::model::TimelineEntry] =
             if with_context(c) { &c.context } else { &[] };
@@ -410,13 +403,6 @@ pub fn outcome_name(outcome: crate::model::Outcome) -> &'static str {
         crate::model::Outcome::Succeeded => "succeeded",
         crate::model::Outcome::Unknown => "unknown",
     }
-}
-
-/// An event's fields as a compact JSON object, in document order.
-pub fn fields_json(event: &Event) -> String {
-    let mut out = String::with_capacity(64);
-    push_fields_json(&mut out, event);
-    out
 }
 
 /// Appends an event's fields as a compact JSON object, in document order.
@@ -544,10 +530,9 @@ pub(crate) mod tests {
             generic_message(&d),
             "TermDD 56: Data=\\Device\\Termdd, 10.0.0.5"
         );
-        assert_eq!(
-            fields_json(&d),
-            r#"{"Data":["\\Device\\Termdd","10.0.0.5"]}"#
-        );
+        let mut fields = String::new();
+        push_fields_json(&mut fields, &d);
+        assert_eq!(fields, r#"{"Data":["\\Device\\Termdd","10.0.0.5"]}"#);
         let long = corets("SRV01", None, 131, 0, &[("ClientIP", &"x".repeat(5_000))]);
         assert!(generic_message(&long).chars().count() <= MAX_MESSAGE_CHARS + 1);
     }
