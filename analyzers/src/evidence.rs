@@ -8,10 +8,10 @@
 //! compiled regexes). A [`Finding`] is one (rule, cause) argument with its final weight;
 //! [`crate::score`] combines them.
 
-use foldhash::HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
+use foldhash::HashMap;
 use rdpsleuth_parser::coverage::{Coverage, HostCoverage};
 use rdpsleuth_parser::event::{parse_hex_u64, parse_u64};
 use rdpsleuth_parser::{Event, FieldValue, Fields, LostRecords, Timestamp};

@@ -12,10 +12,10 @@
 //! Example: `Schannel 36870 on SRV01: fatal error accessing the TLS server credential private
 //! key — 0x8009030D SEC_E_UNKNOWN_CREDENTIALS, state 10001`.
 
-use foldhash::HashMap;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use foldhash::HashMap;
 use rdpsleuth_parser::Event;
 
 use crate::codes;

@@ -9,10 +9,10 @@
 //! and id, then [`Catalog::keep`] on the rendered fields for the few high-volume ids (WFP, logons,
 //! key operations) where only the RDP-related records are kept.
 
-use foldhash::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+use foldhash::HashMap;
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

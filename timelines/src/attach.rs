@@ -20,9 +20,9 @@
 //!   ([`CONTEXT_WINDOWS`]: seconds for TLS and packet filtering, days for certificate renewal
 //!   failures and firewall rule changes), the nearest [`CONTEXT_PER_KIND`] per kind kept.
 
-use foldhash::{HashMap, HashSet};
 use std::net::IpAddr;
 
+use foldhash::{HashMap, HashSet};
 use rdpsleuth_parser::{Event, Timestamp};
 
 use crate::group::{

@@ -9,10 +9,9 @@
 //! depend on the number of threads.
 
 use std::collections::BTreeSet;
-
-use foldhash::HashSet;
 use std::net::IpAddr;
 
+use foldhash::HashSet;
 use rayon::prelude::*;
 use rdpsleuth_parser::catalog::Catalog;
 use rdpsleuth_parser::catalog::DEFAULT_RDP_PORT;

@@ -7,10 +7,9 @@
 //! FQDN or IP) to a host, and the addresses learned from each host's own events.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use foldhash::HashMap;
 use std::net::IpAddr;
 
+use foldhash::HashMap;
 use rdpsleuth_parser::{Event, Format, InputReport};
 
 use crate::model::{Host, HostAddress, HostId, Roles};
