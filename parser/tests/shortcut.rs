@@ -3,7 +3,8 @@
 //! bundles (every EVTX file under `samples/bundles`) and, in an ignored test, on any folder named
 //! by `RDPSLEUTH_SHORTCUT_DIR` (the generated multi-host scale corpus:
 //! `RDPSLEUTH_SHORTCUT_DIR=/path cargo test --release -p rdpsleuth-parser --test shortcut -- --ignored`).
-//! The public corpus is checked the same way in `corpus.rs`.
+//! The public corpus is checked the same way in `corpus.rs`. Each file is also read from its
+//! bytes in memory (as an archive member is), which must give the same events and report.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,12 @@ fn compare(files: &[PathBuf]) -> (u64, u64, u64, usize) {
             assert_eq!(a, b, "{name}");
         }
         assert_eq!(fast.report, full.report, "{name}");
+        // A file and the same bytes in memory (an archive member) are read alike.
+        let bytes = std::fs::read(path).unwrap();
+        let (in_memory, _) =
+            read_counted(&source, SourceData::Bytes(bytes), &opts, Selection::Catalog);
+        assert_eq!(in_memory.events, fast.events, "{name} in memory");
+        assert_eq!(in_memory.report, fast.report, "{name} in memory");
         totals.0 += count.records;
         totals.1 += count.rendered;
         totals.2 += count.built;
