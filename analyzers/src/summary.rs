@@ -485,21 +485,21 @@ enum Piece {
     /// Text written as it is.
     Text(&'static str),
     /// A placeholder: `Field`, `A|B` or `Field:decoder`.
-    Slot(Slot),
+    Placeholder(Placeholder),
     /// `[ … ]`: dropped whole when a placeholder inside it is missing.
     Group(Vec<Piece>),
 }
 
 /// A placeholder's field names, tried in turn, and the decoder of its value.
 #[derive(Debug, PartialEq)]
-struct Slot {
+struct Placeholder {
     names: Vec<&'static str>,
     decoder: Option<&'static str>,
 }
 
-impl Slot {
+impl Placeholder {
     /// The placeholder of a spec (`Field`, `A|B`, `Field:decoder`).
-    fn parse(spec: &'static str) -> Slot {
+    fn parse(spec: &'static str) -> Placeholder {
         let (names, decoder) = match spec.rsplit_once(':') {
             Some((n, d))
                 if !d.is_empty()
@@ -510,7 +510,7 @@ impl Slot {
             }
             _ => (spec, None),
         };
-        Slot {
+        Placeholder {
             names: names.split('|').collect(),
             decoder,
         }
@@ -553,7 +553,9 @@ fn plain_pieces(template: &'static str, pieces: &mut Vec<Piece>) {
         if !before.is_empty() {
             pieces.push(Piece::Text(before));
         }
-        pieces.push(Piece::Slot(Slot::parse(after.get(..close).unwrap_or(""))));
+        pieces.push(Piece::Placeholder(Placeholder::parse(
+            after.get(..close).unwrap_or(""),
+        )));
         rest = after.get(close + 1..).unwrap_or("");
     }
     if !rest.is_empty() {
@@ -589,7 +591,7 @@ fn fill(e: &Event, pieces: &[Piece], out: &mut String) -> bool {
     for piece in pieces {
         match piece {
             Piece::Text(text) => out.push_str(text),
-            Piece::Slot(slot) => match slot.value(e) {
+            Piece::Placeholder(placeholder) => match placeholder.value(e) {
                 Some(v) => clean_into(out, &v),
                 None => {
                     missing = true;
@@ -672,7 +674,7 @@ mod tests {
     #[test]
     fn templates_are_split_into_text_placeholders_and_groups() {
         let slot = |names: &[&'static str], decoder| {
-            Piece::Slot(Slot {
+            Piece::Placeholder(Placeholder {
                 names: names.to_vec(),
                 decoder,
             })
